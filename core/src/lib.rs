@@ -13,4 +13,6 @@ mod logging;
 
 pub mod limits;
 pub mod sink;
+pub mod soap;
 pub mod time;
+pub mod xml;
