@@ -55,19 +55,19 @@ impl<'a> Envelope<'a> {
         if !root.is(SOAP_ENV, "Envelope") {
             return Err(SoapError::NotEnvelope);
         }
+        // SOAP 1.1 §4: an optional Header, then the Body; anything after the Body is not read
+        // (so a large body is not walked twice).
         let mut header = None;
         let mut body = None;
         for child in root.children() {
             if child.is(SOAP_ENV, "Header") {
-                if header.is_some() || body.is_some() {
+                if header.is_some() {
                     return Err(SoapError::BadStructure);
                 }
                 header = Some(read_header(&child)?);
             } else if child.is(SOAP_ENV, "Body") {
-                if body.is_some() {
-                    return Err(SoapError::BadStructure);
-                }
                 body = Some(child);
+                break;
             }
         }
         let body = body.ok_or(SoapError::BadStructure)?;

@@ -115,19 +115,44 @@ pub fn parse_datetime(t: Text<'_>) -> Option<DateTime> {
     DateTime::parse(scalar(t, &mut buf)?).ok()
 }
 
-fn child<'a>(e: &Element<'a>, field: &'static str) -> Result<Element<'a>> {
-    e.child(field)
+/// The arguments of one element, looked up by name. Arguments come in XSD order, so each lookup
+/// continues where the previous one stopped and a well-ordered element is walked once; an
+/// argument out of order is still found by starting over.
+struct Args<'a> {
+    element: Element<'a>,
+    iter: crate::xml::Children<'a>,
+}
+
+impl<'a> Args<'a> {
+    fn new(element: &Element<'a>) -> Self {
+        Args {
+            element: element.clone(),
+            iter: element.children(),
+        }
+    }
+
+    fn find(&mut self, name: &str) -> Option<Element<'a>> {
+        if let Some(c) = self.iter.by_ref().find(|c| c.local_name() == name) {
+            return Some(c);
+        }
+        self.iter = self.element.children();
+        self.iter.by_ref().find(|c| c.local_name() == name)
+    }
+}
+
+fn child<'a>(e: &mut Args<'a>, field: &'static str) -> Result<Element<'a>> {
+    e.find(field)
         .ok_or(ArgError::new(ArgErrorKind::Missing, field))
 }
 
-fn text_of<'a>(e: &Element<'a>, field: &'static str) -> Result<Text<'a>> {
+fn text_of<'a>(e: &mut Args<'a>, field: &'static str) -> Result<Text<'a>> {
     child(e, field)?
         .text()
         .map_err(|_| ArgError::new(ArgErrorKind::Invalid, field))
 }
 
 /// A string argument of at most `max` characters.
-fn string<'a>(e: &Element<'a>, field: &'static str, max: usize) -> Result<Text<'a>> {
+fn string<'a>(e: &mut Args<'a>, field: &'static str, max: usize) -> Result<Text<'a>> {
     let t = text_of(e, field)?;
     check_len(t, field, max)?;
     Ok(t)
@@ -142,41 +167,45 @@ fn check_len(t: Text<'_>, field: &'static str, max: usize) -> Result<()> {
 }
 
 /// A string argument that may be absent.
-fn opt_string<'a>(e: &Element<'a>, field: &'static str, max: usize) -> Result<Option<Text<'a>>> {
-    match e.child(field) {
-        None => Ok(None),
-        Some(_) => string(e, field, max).map(Some),
-    }
+fn opt_string<'a>(e: &mut Args<'a>, field: &'static str, max: usize) -> Result<Option<Text<'a>>> {
+    let Some(c) = e.find(field) else {
+        return Ok(None);
+    };
+    let t = c
+        .text()
+        .map_err(|_| ArgError::new(ArgErrorKind::Invalid, field))?;
+    check_len(t, field, max)?;
+    Ok(Some(t))
 }
 
 /// A key argument (`CommandKey`, `ParameterKey`): required by the XSD, but some ACSs leave it
 /// out; an absent key reads as the empty key.
-fn key<'a>(e: &Element<'a>, field: &'static str) -> Result<Text<'a>> {
+fn key<'a>(e: &mut Args<'a>, field: &'static str) -> Result<Text<'a>> {
     Ok(opt_string(e, field, 32)?.unwrap_or(Text::empty()))
 }
 
-fn typed<T>(e: &Element<'_>, field: &'static str, f: fn(Text<'_>) -> Option<T>) -> Result<T> {
+fn typed<T>(e: &mut Args<'_>, field: &'static str, f: fn(Text<'_>) -> Option<T>) -> Result<T> {
     f(text_of(e, field)?).ok_or(ArgError::new(ArgErrorKind::Invalid, field))
 }
 
-fn u32_arg(e: &Element<'_>, field: &'static str) -> Result<u32> {
+fn u32_arg(e: &mut Args<'_>, field: &'static str) -> Result<u32> {
     typed(e, field, parse_u32)
 }
 
-fn i32_arg(e: &Element<'_>, field: &'static str) -> Result<i32> {
+fn i32_arg(e: &mut Args<'_>, field: &'static str) -> Result<i32> {
     typed(e, field, parse_i32)
 }
 
-fn bool_arg(e: &Element<'_>, field: &'static str) -> Result<bool> {
+fn bool_arg(e: &mut Args<'_>, field: &'static str) -> Result<bool> {
     typed(e, field, parse_bool)
 }
 
-fn datetime_arg(e: &Element<'_>, field: &'static str) -> Result<DateTime> {
+fn datetime_arg(e: &mut Args<'_>, field: &'static str) -> Result<DateTime> {
     typed(e, field, parse_datetime)
 }
 
 /// An integer argument restricted to `0..=max`.
-fn small_arg(e: &Element<'_>, field: &'static str, max: u8) -> Result<u8> {
+fn small_arg(e: &mut Args<'_>, field: &'static str, max: u8) -> Result<u8> {
     let v = i32_arg(e, field)?;
     u8::try_from(v)
         .ok()
@@ -237,7 +266,7 @@ impl<'a, T: Item<'a>> List<'a, T> {
     }
 
     /// The list held by the child element `field` of `e`.
-    fn child_array(e: &Element<'a>, field: &'static str, max: usize) -> Result<Self> {
+    fn child_array(e: &mut Args<'a>, field: &'static str, max: usize) -> Result<Self> {
         List::read(child(e, field)?, field, max)
     }
 
@@ -315,6 +344,7 @@ pub struct ParameterValue<'a> {
 impl<'a> Item<'a> for ParameterValue<'a> {
     const TAG: &'static str = "ParameterValueStruct";
     fn read(e: &Element<'a>) -> Result<Self> {
+        let e = &mut Args::new(e);
         let name = string(e, "Name", 256)?;
         let v = child(e, "Value")?;
         let value = v
@@ -348,6 +378,7 @@ pub struct ParameterInfo<'a> {
 impl<'a> Item<'a> for ParameterInfo<'a> {
     const TAG: &'static str = "ParameterInfoStruct";
     fn read(e: &Element<'a>) -> Result<Self> {
+        let e = &mut Args::new(e);
         Ok(ParameterInfo {
             name: string(e, "Name", 256)?,
             writable: bool_arg(e, "Writable")?,
@@ -369,6 +400,7 @@ pub struct ParameterAttribute<'a> {
 impl<'a> Item<'a> for ParameterAttribute<'a> {
     const TAG: &'static str = "ParameterAttributeStruct";
     fn read(e: &Element<'a>) -> Result<Self> {
+        let e = &mut Args::new(e);
         Ok(ParameterAttribute {
             name: string(e, "Name", 256)?,
             notification: small_arg(e, "Notification", 6)?,
@@ -395,6 +427,7 @@ pub struct SetParameterAttribute<'a> {
 impl<'a> Item<'a> for SetParameterAttribute<'a> {
     const TAG: &'static str = "SetParameterAttributesStruct";
     fn read(e: &Element<'a>) -> Result<Self> {
+        let e = &mut Args::new(e);
         Ok(SetParameterAttribute {
             name: string(e, "Name", 256)?,
             notification_change: bool_arg(e, "NotificationChange")?,
@@ -417,6 +450,7 @@ pub struct Event<'a> {
 impl<'a> Item<'a> for Event<'a> {
     const TAG: &'static str = "EventStruct";
     fn read(e: &Element<'a>) -> Result<Self> {
+        let e = &mut Args::new(e);
         Ok(Event {
             code: string(e, "EventCode", 64)?,
             command_key: key(e, "CommandKey")?,
@@ -446,11 +480,11 @@ pub struct TransferFault<'a> {
     pub string: Text<'a>,
 }
 
-fn transfer_fault<'a>(e: &Element<'a>, field: &'static str) -> Result<TransferFault<'a>> {
-    let f = child(e, field)?;
+fn transfer_fault<'a>(e: &mut Args<'a>, field: &'static str) -> Result<TransferFault<'a>> {
+    let f = &mut Args::new(&child(e, field)?);
     Ok(TransferFault {
-        code: FaultCode(u32_arg(&f, "FaultCode")?),
-        string: opt_string(&f, "FaultString", 256)?.unwrap_or(Text::empty()),
+        code: FaultCode(u32_arg(f, "FaultCode")?),
+        string: opt_string(f, "FaultString", 256)?.unwrap_or(Text::empty()),
     })
 }
 
@@ -466,6 +500,7 @@ pub struct QueuedTransfer<'a> {
 impl<'a> Item<'a> for QueuedTransfer<'a> {
     const TAG: &'static str = "QueuedTransferStruct";
     fn read(e: &Element<'a>) -> Result<Self> {
+        let e = &mut Args::new(e);
         Ok(QueuedTransfer {
             command_key: key(e, "CommandKey")?,
             state: transfer_state(e)?,
@@ -473,7 +508,7 @@ impl<'a> Item<'a> for QueuedTransfer<'a> {
     }
 }
 
-fn transfer_state(e: &Element<'_>) -> Result<u8> {
+fn transfer_state(e: &mut Args<'_>) -> Result<u8> {
     match small_arg(e, "State", 3)? {
         0 => Err(ArgError::new(ArgErrorKind::Invalid, "State")),
         s => Ok(s),
@@ -500,6 +535,7 @@ pub struct AllQueuedTransfer<'a> {
 impl<'a> Item<'a> for AllQueuedTransfer<'a> {
     const TAG: &'static str = "AllQueuedTransferStruct";
     fn read(e: &Element<'a>) -> Result<Self> {
+        let e = &mut Args::new(e);
         Ok(AllQueuedTransfer {
             command_key: key(e, "CommandKey")?,
             state: transfer_state(e)?,
@@ -529,6 +565,7 @@ pub struct TimeWindow<'a> {
 impl<'a> Item<'a> for TimeWindow<'a> {
     const TAG: &'static str = "TimeWindowStruct";
     fn read(e: &Element<'a>) -> Result<Self> {
+        let e = &mut Args::new(e);
         Ok(TimeWindow {
             start: u32_arg(e, "WindowStart")?,
             end: u32_arg(e, "WindowEnd")?,
@@ -583,6 +620,7 @@ impl<'a> Item<'a> for Operation<'a> {
     const TAG: &'static str = "Operations";
     fn read(e: &Element<'a>) -> Result<Self> {
         let ty = e.attribute(XSI, "type").and_then(|t| e.resolve_qname(t));
+        let e = &mut Args::new(e);
         let invalid = ArgError::new(ArgErrorKind::Invalid, "Operations");
         let (ns, local) = ty.ok_or(invalid)?;
         if super::CwmpNs::from_uri(ns).is_none() {
@@ -641,6 +679,7 @@ pub struct OpResult<'a> {
 impl<'a> Item<'a> for OpResult<'a> {
     const TAG: &'static str = "Results";
     fn read(e: &Element<'a>) -> Result<Self> {
+        let e = &mut Args::new(e);
         Ok(OpResult {
             uuid: string(e, "UUID", 36)?,
             deployment_unit_ref: string(e, "DeploymentUnitRef", 256)?,
@@ -678,14 +717,20 @@ pub struct OptionInfo<'a> {
 impl<'a> Item<'a> for OptionInfo<'a> {
     const TAG: &'static str = "OptionStruct";
     fn read(e: &Element<'a>) -> Result<Self> {
+        let e = &mut Args::new(e);
         Ok(OptionInfo {
             option_name: string(e, "OptionName", 64)?,
             voucher_sn: u32_arg(e, "VoucherSN")?,
             state: small_arg(e, "State", 3)?,
             mode: small_arg(e, "Mode", 2)?,
             start_date: datetime_arg(e, "StartDate")?,
-            expiration_date: match e.child("ExpirationDate") {
-                Some(_) => Some(datetime_arg(e, "ExpirationDate")?),
+            expiration_date: match e.find("ExpirationDate") {
+                Some(c) => Some(
+                    c.text()
+                        .ok()
+                        .and_then(parse_datetime)
+                        .ok_or(ArgError::new(ArgErrorKind::Invalid, "ExpirationDate"))?,
+                ),
                 None => None,
             },
             is_transferable: small_arg(e, "IsTransferable", 1)? == 1,
@@ -705,6 +750,7 @@ pub struct Arg<'a> {
 impl<'a> Item<'a> for Arg<'a> {
     const TAG: &'static str = "ArgStruct";
     fn read(e: &Element<'a>) -> Result<Self> {
+        let e = &mut Args::new(e);
         Ok(Arg {
             name: string(e, "Name", 64)?,
             value: string(e, "Value", 256)?,
@@ -740,6 +786,7 @@ pub struct SpvFault<'a> {
 impl<'a> Item<'a> for SpvFault<'a> {
     const TAG: &'static str = "SetParameterValuesFault";
     fn read(e: &Element<'a>) -> Result<Self> {
+        let e = &mut Args::new(e);
         Ok(SpvFault {
             name: string(e, "ParameterName", 256)?,
             code: FaultCode(u32_arg(e, "FaultCode")?),
@@ -764,6 +811,7 @@ pub struct Fault<'a> {
 }
 
 fn read_fault<'a>(e: &Element<'a>) -> Result<Fault<'a>> {
+    let e = &mut Args::new(e);
     let faultcode = text_of(e, "faultcode")?;
     let faultstring = opt_string(e, "faultstring", XML_MAX_TEXT_LEN)?.unwrap_or(Text::empty());
     let detail = child(e, "detail")?;
@@ -774,9 +822,10 @@ fn read_fault<'a>(e: &Element<'a>) -> Result<Fault<'a>> {
     Ok(Fault {
         faultcode,
         faultstring,
-        code: FaultCode(u32_arg(&f, "FaultCode")?),
-        string: opt_string(&f, "FaultString", XML_MAX_TEXT_LEN)?.unwrap_or(Text::empty()),
-        spv_faults: List::read(f, "SetParameterValuesFault", SOAP_MAX_LIST_ITEMS)?,
+        spv_faults: List::read(f.clone(), "SetParameterValuesFault", SOAP_MAX_LIST_ITEMS)?,
+        code: FaultCode(u32_arg(&mut Args::new(&f), "FaultCode")?),
+        string: opt_string(&mut Args::new(&f), "FaultString", XML_MAX_TEXT_LEN)?
+            .unwrap_or(Text::empty()),
     })
 }
 
@@ -1004,6 +1053,8 @@ pub(super) fn acs_message<'a>(m: &Element<'a>, cwmp: bool) -> Result<AcsMessage<
     if !cwmp {
         return Ok(AcsMessage::Unknown { name });
     }
+    let el = m;
+    let m = &mut Args::new(el);
     Ok(match name {
         "GetRPCMethods" => AcsMessage::GetRPCMethods,
         "SetParameterValues" => AcsMessage::SetParameterValues(SetParameterValues {
@@ -1087,7 +1138,7 @@ pub(super) fn acs_message<'a>(m: &Element<'a>, cwmp: bool) -> Result<AcsMessage<
             command_key: key(m, "CommandKey")?,
         },
         "ChangeDUState" => {
-            let operations = List::read(m.clone(), "Operations", SOAP_MAX_OPERATIONS)?;
+            let operations = List::read(el.clone(), "Operations", SOAP_MAX_OPERATIONS)?;
             if operations.is_empty() {
                 return Err(ArgError::new(ArgErrorKind::Missing, "Operations"));
             }
@@ -1314,18 +1365,18 @@ pub enum CpeMessage<'a> {
     },
 }
 
-fn device_id<'a>(m: &Element<'a>) -> Result<DeviceId<'a>> {
-    let d = child(m, "DeviceId")?;
-    let oui = string(&d, "OUI", 6)?;
+fn device_id<'a>(m: &mut Args<'a>) -> Result<DeviceId<'a>> {
+    let d = &mut Args::new(&child(m, "DeviceId")?);
+    let oui = string(d, "OUI", 6)?;
     Ok(DeviceId {
-        manufacturer: string(&d, "Manufacturer", 64)?,
+        manufacturer: string(d, "Manufacturer", 64)?,
         oui,
-        product_class: string(&d, "ProductClass", 64)?,
-        serial_number: string(&d, "SerialNumber", 64)?,
+        product_class: string(d, "ProductClass", 64)?,
+        serial_number: string(d, "SerialNumber", 64)?,
     })
 }
 
-fn status(m: &Element<'_>) -> Result<u8> {
+fn status(m: &mut Args<'_>) -> Result<u8> {
     small_arg(m, "Status", 1)
 }
 
@@ -1337,6 +1388,8 @@ pub(super) fn cpe_message<'a>(m: &Element<'a>, cwmp: bool) -> Result<CpeMessage<
     if !cwmp {
         return Ok(CpeMessage::Unknown { name });
     }
+    let el = m;
+    let m = &mut Args::new(el);
     Ok(match name {
         "Inform" => CpeMessage::Inform(Inform {
             device_id: device_id(m)?,
@@ -1367,11 +1420,11 @@ pub(super) fn cpe_message<'a>(m: &Element<'a>, cwmp: bool) -> Result<CpeMessage<
         }
         "GetRPCMethods" => CpeMessage::GetRPCMethods,
         "DUStateChangeComplete" => CpeMessage::DUStateChangeComplete {
-            results: List::read(m.clone(), "Results", SOAP_MAX_OPERATIONS)?,
+            results: List::read(el.clone(), "Results", SOAP_MAX_OPERATIONS)?,
             command_key: key(m, "CommandKey")?,
         },
         "AutonomousDUStateChangeComplete" => CpeMessage::AutonomousDUStateChangeComplete {
-            results: List::read(m.clone(), "Results", SOAP_MAX_OPERATIONS)?,
+            results: List::read(el.clone(), "Results", SOAP_MAX_OPERATIONS)?,
         },
         "RequestDownload" => CpeMessage::RequestDownload {
             file_type: string(m, "FileType", 64)?,

@@ -17,7 +17,7 @@ pub use writer::{escape_attr, escape_text};
 use core::fmt;
 use core::ops::Range;
 
-use xmlparser::{ElementEnd, Token, Tokenizer};
+use xmlparser::{ElementEnd, StrSpan, Token, Tokenizer};
 
 use crate::limits::{
     XML_MAX_ATTR_VALUE_LEN, XML_MAX_ATTRIBUTES, XML_MAX_DEPTH, XML_MAX_NAME_LEN,
@@ -26,7 +26,6 @@ use crate::limits::{
 
 /// The namespace bound to the `xml` prefix by definition.
 pub const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
-const XMLNS_NAMESPACE: &str = "http://www.w3.org/2000/xmlns/";
 
 /// Why a document was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,51 +108,79 @@ fn ref_error(e: text::RefError) -> XmlError {
     }
 }
 
-/// Namespace bindings in scope at one element: (prefix, URI), later entries shadow earlier ones.
-#[derive(Clone, Copy)]
-struct Scope<'a> {
-    items: [(&'a str, &'a str); XML_MAX_NS_BINDINGS],
-    len: usize,
+/// One namespace declaration, as offsets into the document (12 bytes instead of two `&str`s:
+/// every element view carries a copy of its scope).
+#[derive(Clone, Copy, Default)]
+struct Binding {
+    prefix: u32,
+    uri: u32,
+    uri_len: u16,
+    prefix_len: u8,
 }
 
-impl<'a> Scope<'a> {
-    const EMPTY: Scope<'static> = Scope {
-        items: [("", ""); XML_MAX_NS_BINDINGS],
+/// Namespace bindings in scope at one element; later entries shadow earlier ones.
+#[derive(Clone, Copy)]
+struct Scope {
+    items: [Binding; XML_MAX_NS_BINDINGS],
+    len: u8,
+}
+
+impl Scope {
+    const EMPTY: Scope = Scope {
+        items: [Binding {
+            prefix: 0,
+            uri: 0,
+            uri_len: 0,
+            prefix_len: 0,
+        }; XML_MAX_NS_BINDINGS],
         len: 0,
     };
 
-    fn push(&mut self, prefix: &'a str, uri: &'a str) -> Result<(), XmlError> {
+    /// Adds the declaration `xmlns[:prefix]="uri"` (spans of the document).
+    fn push(&mut self, prefix: Range<usize>, uri: Range<usize>) -> Result<(), XmlError> {
         let slot = self
             .items
-            .get_mut(self.len)
+            .get_mut(usize::from(self.len))
             .ok_or(XmlError::TooManyNamespaces)?;
-        *slot = (prefix, uri);
+        // The checking pass bounds names by XML_MAX_NAME_LEN (< 256) and attribute values by
+        // XML_MAX_ATTR_VALUE_LEN (< 65536), and inputs are far below 4 GiB, so these fit.
+        *slot = Binding {
+            prefix: u32::try_from(prefix.start).map_err(|_| XmlError::TextTooLong)?,
+            prefix_len: u8::try_from(prefix.len()).map_err(|_| XmlError::NameTooLong)?,
+            uri: u32::try_from(uri.start).map_err(|_| XmlError::TextTooLong)?,
+            uri_len: u16::try_from(uri.len()).map_err(|_| XmlError::TextTooLong)?,
+        };
         self.len += 1;
         Ok(())
     }
 
     /// The URI bound to `prefix` (`""` = the default namespace, which may be unbound = `""`).
-    fn resolve(&self, prefix: &str) -> Option<&'a str> {
+    fn resolve<'a>(&self, doc: &'a str, prefix: &str) -> Option<&'a str> {
         if prefix == "xml" {
             return Some(XML_NAMESPACE);
         }
-        let found = self.items[..self.len]
+        let span = |start: u32, len: usize| {
+            let start = start as usize;
+            doc.get(start..start + len).unwrap_or("")
+        };
+        let found = self.items[..usize::from(self.len)]
             .iter()
             .rev()
-            .find(|(p, _)| *p == prefix);
+            .find(|b| span(b.prefix, usize::from(b.prefix_len)) == prefix);
         match found {
-            Some((_, uri)) => Some(uri),
+            Some(b) => Some(span(b.uri, usize::from(b.uri_len))),
             None if prefix.is_empty() => Some(""),
             None => None,
         }
     }
 }
 
-/// If the attribute is a namespace declaration, the prefix it declares (`""` for the default).
-fn ns_declaration<'a>(prefix: &'a str, local: &'a str) -> Option<&'a str> {
-    match (prefix, local) {
-        ("", "xmlns") => Some(""),
-        ("xmlns", p) => Some(p),
+/// If the attribute is a namespace declaration, the span of the prefix it declares (empty for
+/// the default namespace).
+fn ns_declaration(prefix: StrSpan<'_>, local: StrSpan<'_>) -> Option<Range<usize>> {
+    match (prefix.as_str(), local.as_str()) {
+        ("", "xmlns") => Some(0..0),
+        ("xmlns", _) => Some(local.range()),
         _ => None,
     }
 }
@@ -191,10 +218,10 @@ pub fn parse(input: &[u8]) -> Result<Element<'_>, XmlError> {
 /// The single validating pass over the document.
 fn check_document(text: &str) -> Result<(), XmlError> {
     // Open elements: (prefix, local, scope length before the element).
-    let mut open: heapless::Vec<(&str, &str, usize), XML_MAX_DEPTH> = heapless::Vec::new();
+    let mut open: heapless::Vec<(&str, &str, u8), XML_MAX_DEPTH> = heapless::Vec::new();
     let mut scope = Scope::EMPTY;
     // The element whose start tag is being read: (prefix, local, scope length before it).
-    let mut pending: Option<(&str, &str, usize)> = None;
+    let mut pending: Option<(&str, &str, u8)> = None;
     let mut attrs: heapless::Vec<(&str, &str), XML_MAX_ATTRIBUTES> = heapless::Vec::new();
     let mut seen_root = false;
 
@@ -227,6 +254,8 @@ fn check_document(text: &str) -> Result<(), XmlError> {
                 value,
                 ..
             } => {
+                let declared = ns_declaration(prefix, local);
+                let value_span = value.range();
                 let (prefix, local, value) = (prefix.as_str(), local.as_str(), value.as_str());
                 if prefix.len() + local.len() > XML_MAX_NAME_LEN {
                     return Err(XmlError::NameTooLong);
@@ -241,13 +270,13 @@ fn check_document(text: &str) -> Result<(), XmlError> {
                 attrs
                     .push((prefix, local))
                     .map_err(|_| XmlError::TooManyAttributes)?;
-                if let Some(declared) = ns_declaration(prefix, local) {
+                if let Some(declared) = declared {
                     // Namespace URIs with references are legal but never seen in CWMP; they
                     // are compared raw, so refuse them rather than mis-match silently.
                     if value.contains('&') {
                         return Err(XmlError::InvalidReference);
                     }
-                    scope.push(declared, value)?;
+                    scope.push(declared, value_span)?;
                 }
             }
             Token::ElementEnd { end, .. } => match end {
@@ -255,10 +284,11 @@ fn check_document(text: &str) -> Result<(), XmlError> {
                     let Some((prefix, local, before)) = pending.take() else {
                         return Err(XmlError::Syntax { row: 0, col: 0 });
                     };
-                    scope.resolve(prefix).ok_or(XmlError::UnboundPrefix)?;
+                    scope.resolve(text, prefix).ok_or(XmlError::UnboundPrefix)?;
                     for (p, l) in &attrs {
-                        if ns_declaration(p, l).is_none() && !p.is_empty() {
-                            scope.resolve(p).ok_or(XmlError::UnboundPrefix)?;
+                        let declaration = *p == "xmlns" || (p.is_empty() && *l == "xmlns");
+                        if !declaration && !p.is_empty() {
+                            scope.resolve(text, p).ok_or(XmlError::UnboundPrefix)?;
                         }
                     }
                     if end == ElementEnd::Open {
@@ -278,15 +308,15 @@ fn check_document(text: &str) -> Result<(), XmlError> {
                     scope.len = before;
                 }
             },
-            Token::Text { text } => {
-                let s = text.as_str();
+            Token::Text { text: chars } => {
+                let s = chars.as_str();
                 if s.len() > XML_MAX_TEXT_LEN {
                     return Err(XmlError::TextTooLong);
                 }
                 text::check_references(s).map_err(ref_error)?;
             }
-            Token::Cdata { text, .. } => {
-                if text.as_str().len() > XML_MAX_TEXT_LEN {
+            Token::Cdata { text: chars, .. } => {
+                if chars.as_str().len() > XML_MAX_TEXT_LEN {
                     return Err(XmlError::TextTooLong);
                 }
             }
@@ -301,14 +331,15 @@ fn check_document(text: &str) -> Result<(), XmlError> {
     Ok(())
 }
 
-/// Reads one element whose `ElementStart` token was just consumed from `tokens`, consuming the
-/// tokens up to and including its end. `start` is the offset of its `<`.
+/// Reads the start tag of an element whose `ElementStart` token was just consumed from
+/// `tokens`, up to and including its `>` or `/>`. `start` is the offset of its `<`. The content
+/// is not read: an element view costs only its start tag.
 fn read_element<'a>(
     doc: &'a str,
     tokens: &mut Tokenizer<'a>,
-    parent: &Scope<'a>,
-    prefix: xmlparser::StrSpan<'a>,
-    local: xmlparser::StrSpan<'a>,
+    parent: &Scope,
+    prefix: StrSpan<'a>,
+    local: StrSpan<'a>,
     start: usize,
 ) -> Result<Element<'a>, XmlError> {
     let mut scope = *parent;
@@ -320,8 +351,8 @@ fn read_element<'a>(
                 value,
                 ..
             })) => {
-                if let Some(declared) = ns_declaration(p.as_str(), l.as_str()) {
-                    scope.push(declared, value.as_str())?;
+                if let Some(declared) = ns_declaration(p, l) {
+                    scope.push(declared, value.range())?;
                 }
             }
             Some(Ok(Token::ElementEnd {
@@ -331,38 +362,14 @@ fn read_element<'a>(
             Some(Ok(Token::ElementEnd {
                 end: ElementEnd::Open,
                 span,
-            })) => {
-                let content_start = span.end();
-                let mut depth = 0usize;
-                let content_end = loop {
-                    match tokens.next() {
-                        Some(Ok(Token::ElementEnd {
-                            end: ElementEnd::Open,
-                            ..
-                        })) => depth += 1,
-                        Some(Ok(Token::ElementEnd {
-                            end: ElementEnd::Close(..),
-                            span,
-                        })) => {
-                            if depth == 0 {
-                                break span.start();
-                            }
-                            depth -= 1;
-                        }
-                        Some(Ok(_)) => {}
-                        Some(Err(e)) => return Err(syntax(e)),
-                        None => return Err(XmlError::MismatchedTag),
-                    }
-                };
-                break (Some(content_start..content_end), content_start);
-            }
+            })) => break (Some(span.end()), span.end()),
             Some(Ok(_)) => return Err(XmlError::MismatchedTag),
             Some(Err(e)) => return Err(syntax(e)),
             None => return Err(XmlError::MismatchedTag),
         }
     };
     let namespace = scope
-        .resolve(prefix.as_str())
+        .resolve(doc, prefix.as_str())
         .ok_or(XmlError::UnboundPrefix)?;
     Ok(Element {
         doc,
@@ -375,7 +382,66 @@ fn read_element<'a>(
     })
 }
 
-/// One element of a checked document: its name, attributes and content, by reference.
+/// Tokens of an element's content, from just after its start tag; ends at its end tag.
+fn content_tokens(doc: &str, content_start: usize) -> Tokenizer<'_> {
+    Tokenizer::from_fragment(doc, content_start..doc.len())
+}
+
+/// Offset of the `<` of the end tag that closes an element whose content starts at `from`.
+///
+/// Only used on documents that passed [`check_document`], so it can skip by bytes instead of
+/// tokenizing: markup starts with `<`, a start tag ends at the first `>` outside quotes, and
+/// comments, CDATA sections and processing instructions end at their terminators. This is
+/// several times faster than the tokenizer and is what makes walking a long list cheap.
+fn find_end_tag(doc: &str, from: usize) -> Option<usize> {
+    let b = doc.as_bytes();
+    let mut i = from;
+    let mut depth = 0usize;
+    loop {
+        let lt = i + b.get(i..)?.iter().position(|&c| c == b'<')?;
+        let rest = doc.get(lt..)?;
+        if rest.starts_with("</") {
+            if depth == 0 {
+                return Some(lt);
+            }
+            depth -= 1;
+            i = lt + rest.find('>')? + 1;
+        } else if let Some(after) = rest.strip_prefix("<!--") {
+            i = lt + 4 + after.find("-->")? + 3;
+        } else if let Some(after) = rest.strip_prefix("<![CDATA[") {
+            i = lt + 9 + after.find("]]>")? + 3;
+        } else if let Some(after) = rest.strip_prefix("<?") {
+            i = lt + 2 + after.find("?>")? + 2;
+        } else {
+            // A start tag: find its `>` outside attribute values.
+            let mut quote = None;
+            let mut j = lt + 1;
+            loop {
+                let c = *b.get(j)?;
+                match quote {
+                    Some(q) if c == q => quote = None,
+                    Some(_) => {}
+                    None if c == b'"' || c == b'\'' => quote = Some(c),
+                    None if c == b'>' => break,
+                    None => {}
+                }
+                j += 1;
+            }
+            if b.get(j - 1) != Some(&b'/') {
+                depth += 1;
+            }
+            i = j + 1;
+        }
+    }
+}
+
+/// Offset just after the end tag of an element whose content starts at `from`.
+fn after_end_tag(doc: &str, from: usize) -> Option<usize> {
+    let end = find_end_tag(doc, from)?;
+    Some(end + doc.get(end..)?.find('>')? + 1)
+}
+
+/// One element of a checked document: its name and attributes, and where its content starts.
 #[derive(Clone)]
 pub struct Element<'a> {
     doc: &'a str,
@@ -383,8 +449,9 @@ pub struct Element<'a> {
     local: &'a str,
     namespace: &'a str,
     tag: Range<usize>,
-    content: Option<Range<usize>>,
-    scope: Scope<'a>,
+    /// Offset just after the start tag; `None` for an empty-element tag (`<a/>`).
+    content: Option<usize>,
+    scope: Scope,
 }
 
 impl fmt::Debug for Element<'_> {
@@ -432,6 +499,7 @@ impl<'a> Element<'a> {
         // Skip the element start itself.
         let _ = tokens.next();
         Attributes {
+            doc: self.doc,
             tokens,
             scope: self.scope,
         }
@@ -444,23 +512,34 @@ impl<'a> Element<'a> {
             Some((p, l)) => (p, l),
             None => ("", raw),
         };
-        let ns = self.scope.resolve(prefix)?;
+        let ns = self.scope.resolve(self.doc, prefix)?;
         Some((ns, local))
     }
 
     /// True when the element has no content at all (`<a/>` or `<a></a>`).
     pub fn is_empty(&self) -> bool {
-        self.content.as_ref().is_none_or(|c| c.is_empty())
+        match self.content {
+            None => true,
+            Some(start) => matches!(
+                content_tokens(self.doc, start).next(),
+                Some(Ok(Token::ElementEnd {
+                    end: ElementEnd::Close(..),
+                    ..
+                }))
+            ),
+        }
     }
 
     /// The child elements, in document order.
     pub fn children(&self) -> Children<'a> {
-        let content = self.content.clone().unwrap_or(0..0);
         Children {
             doc: self.doc,
-            tokens: Tokenizer::from_fragment(self.doc, content.clone()),
+            tokens: content_tokens(self.doc, self.content.unwrap_or(0)),
             scope: self.scope,
-            done: content.is_empty(),
+            state: match self.content {
+                Some(_) => ChildState::Between,
+                None => ChildState::Done,
+            },
         }
     }
 
@@ -472,23 +551,30 @@ impl<'a> Element<'a> {
 
     /// The element's character data; [`XmlError::NotText`] if it has child elements.
     pub fn text(&self) -> Result<Text<'a>, XmlError> {
-        let Some(content) = self.content.clone() else {
+        let Some(start) = self.content else {
             return Ok(Text::empty());
         };
-        let raw = self.doc.get(content.clone()).unwrap_or("");
-        let mut only_chardata = true;
-        for token in Tokenizer::from_fragment(self.doc, content) {
+        let mut mixed = false;
+        for token in content_tokens(self.doc, start) {
             match token.map_err(syntax)? {
                 Token::Text { .. } => {}
                 Token::ElementStart { .. } => return Err(XmlError::NotText),
-                _ => only_chardata = false,
+                Token::ElementEnd {
+                    end: ElementEnd::Close(..),
+                    span,
+                } => {
+                    let raw = self.doc.get(start..span.start()).unwrap_or("");
+                    return Ok(if mixed {
+                        Text::mixed(raw)
+                    } else {
+                        Text::char_data(raw)
+                    });
+                }
+                _ => mixed = true,
             }
         }
-        Ok(if only_chardata {
-            Text::char_data(raw)
-        } else {
-            Text::mixed(raw)
-        })
+        // The document was checked, so every open element has an end tag.
+        Err(XmlError::MismatchedTag)
     }
 }
 
@@ -505,8 +591,9 @@ pub struct Attribute<'a> {
 
 /// Iterator over an element's attributes.
 pub struct Attributes<'a> {
+    doc: &'a str,
     tokens: Tokenizer<'a>,
-    scope: Scope<'a>,
+    scope: Scope,
 }
 
 impl<'a> Iterator for Attributes<'a> {
@@ -521,15 +608,13 @@ impl<'a> Iterator for Attributes<'a> {
                     value,
                     ..
                 }) => {
-                    if ns_declaration(prefix.as_str(), local.as_str()).is_some() {
+                    if ns_declaration(prefix, local).is_some() {
                         continue;
                     }
                     let namespace = if prefix.as_str().is_empty() {
                         ""
-                    } else if prefix.as_str() == "xmlns" {
-                        XMLNS_NAMESPACE
                     } else {
-                        self.scope.resolve(prefix.as_str())?
+                        self.scope.resolve(self.doc, prefix.as_str())?
                     };
                     return Some(Attribute {
                         namespace,
@@ -543,20 +628,44 @@ impl<'a> Iterator for Attributes<'a> {
     }
 }
 
-/// Iterator over an element's child elements.
+/// Where a [`Children`] iterator stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ChildState {
+    /// Between two children: the next token is content of the parent.
+    Between,
+    /// Just after the start tag of an open child whose content starts at this offset: the
+    /// content must be skipped first.
+    InsideChild(usize),
+    /// The parent's end tag was reached.
+    Done,
+}
+
+/// Iterator over an element's child elements. Each call reads only the next child's start tag
+/// (and skips the previous child's content), so walking a list reads it once.
 pub struct Children<'a> {
     doc: &'a str,
     tokens: Tokenizer<'a>,
-    scope: Scope<'a>,
-    done: bool,
+    scope: Scope,
+    state: ChildState,
 }
 
 impl<'a> Iterator for Children<'a> {
     type Item = Element<'a>;
 
     fn next(&mut self) -> Option<Element<'a>> {
-        if self.done {
-            return None;
+        match self.state {
+            ChildState::Done => return None,
+            ChildState::InsideChild(content) => match after_end_tag(self.doc, content) {
+                Some(next) => {
+                    self.tokens = content_tokens(self.doc, next);
+                    self.state = ChildState::Between;
+                }
+                None => {
+                    self.state = ChildState::Done;
+                    return None;
+                }
+            },
+            ChildState::Between => {}
         }
         loop {
             match self.tokens.next() {
@@ -575,16 +684,29 @@ impl<'a> Iterator for Children<'a> {
                     );
                     // The document was checked as a whole, so re-reading a part cannot fail.
                     match read {
-                        Ok(e) => return Some(e),
+                        Ok(e) => {
+                            if let Some(content) = e.content {
+                                self.state = ChildState::InsideChild(content);
+                            }
+                            return Some(e);
+                        }
                         Err(_) => {
-                            self.done = true;
+                            self.state = ChildState::Done;
                             return None;
                         }
                     }
                 }
+                // The parent's own end tag.
+                Some(Ok(Token::ElementEnd {
+                    end: ElementEnd::Close(..),
+                    ..
+                })) => {
+                    self.state = ChildState::Done;
+                    return None;
+                }
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => {
-                    self.done = true;
+                    self.state = ChildState::Done;
                     return None;
                 }
             }

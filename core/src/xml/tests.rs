@@ -274,3 +274,15 @@ fn every_genieacs_vector_parses() {
     }
     assert_eq!(n, 93);
 }
+
+#[test]
+fn children_skip_tricky_content_by_bytes() {
+    // `>` in attribute values (both quote styles), self-closing tags, comments, CDATA and PIs
+    // holding `<`, and nested same-name elements must not confuse the byte skipper.
+    let doc = r#"<r><a x="1>2" y='a/>b'><a/><![CDATA[</a><a>]]><!-- </a> --><?p </a>?><a>t</a></a><b/><c q="/">v</c></r>"#;
+    let root = parse(doc.as_bytes()).unwrap();
+    assert_eq!(local_names(&root), ["a", "b", "c"]);
+    assert_eq!(root.child("c").unwrap().text().unwrap(), "v");
+    let a = root.child("a").unwrap();
+    assert_eq!(local_names(&a), ["a", "a"]);
+}
