@@ -11,6 +11,8 @@ extern crate std;
 #[macro_use]
 mod logging;
 
+pub mod agent;
+pub mod datamodel;
 pub mod limits;
 pub mod sink;
 pub mod soap;

@@ -40,3 +40,35 @@ pub const SOAP_MAX_TRANSFERS: usize = 16;
 pub const SOAP_MAX_TIME_WINDOWS: usize = 2;
 /// Most operations in one ChangeDUState (unbounded in the XSD; each needs a result slot).
 pub const SOAP_MAX_OPERATIONS: usize = 16;
+
+// ---- datamodel
+
+/// Longest parameter path (`string(256)` in the CWMP XSD).
+pub const PATH_MAX_LEN: usize = 256;
+
+// ---- agent
+
+/// Undelivered events the agent can hold. By construction this is never reached: at most 15
+/// numeric codes (each kept once), one `M Reboot`, one `M` event per scheduled inform and per
+/// transfer; the margin covers an `M` event raised during a session. Overflow answers 9004.
+pub const EVENT_QUEUE_MAX: usize = 15 + 1 + SCHEDULED_INFORMS_MAX + TRANSFERS_MAX + 4;
+/// Length of a command key (`CommandKeyType`, string(32) in the XSD).
+pub const EVENT_KEY_MAX: usize = 32;
+/// Pending ScheduleInform requests; one more is refused with 9004.
+pub const SCHEDULED_INFORMS_MAX: usize = 8;
+/// Queued or unreported transfers (Download, Upload, ScheduleDownload); one more is refused
+/// with 9004. The XSD allows lists of 16; routers rarely queue more than a firmware image and a
+/// configuration file, and each slot costs about 600 bytes of agent state.
+pub const TRANSFERS_MAX: usize = 4;
+/// Longest URL the agent keeps (ACS URL, transfer URLs: `string(256)` in the XSD).
+pub const URL_MAX: usize = 256;
+/// Longest user name or password the agent keeps. TR-181 allows 256; 128 covers every
+/// deployment seen and halves the state; a longer one is refused with 9007/9004.
+pub const CREDENTIAL_MAX: usize = 128;
+/// `ManagementServer.InformParameter.{i}` entries; AddObject beyond answers 9004.
+pub const INFORM_PARAMS_MAX: usize = 4;
+/// Attribute rules (SetParameterAttributes on a name or partial path); one more answers 9004.
+pub const ATTR_RULES_MAX: usize = 16;
+/// Parameters watched for value changes (24 bytes each: hashes, not strings). A rule that
+/// would watch more is refused with 9004; parameters that appear later beyond it are logged.
+pub const NOTIFY_TRACKED_MAX: usize = 128;
