@@ -11,6 +11,7 @@ extern crate std;
 #[macro_use]
 mod logging;
 
+pub mod http;
 pub mod limits;
 pub mod sink;
 pub mod time;
