@@ -7,6 +7,7 @@
 //! `CR_*` limits. Sockets, TLS, clocks and randomness are the platform's business.
 
 pub mod chunked;
+pub mod digest;
 pub mod headers;
 pub mod response;
 pub mod url;
