@@ -6,7 +6,9 @@
 //! belong to the caller and every parser is bounded by the `HTTP_*`, `COOKIE_*`, `DIGEST_*` and
 //! `CR_*` limits. Sockets, TLS, clocks and randomness are the platform's business.
 
+pub mod basic;
 pub mod chunked;
+pub mod cookies;
 pub mod digest;
 pub mod headers;
 pub mod response;
