@@ -6,6 +6,7 @@
 //! belong to the caller and every parser is bounded by the `HTTP_*`, `COOKIE_*`, `DIGEST_*` and
 //! `CR_*` limits. Sockets, TLS, clocks and randomness are the platform's business.
 
+pub mod auth;
 pub mod basic;
 pub mod chunked;
 pub mod cookies;
