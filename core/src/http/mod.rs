@@ -12,6 +12,8 @@ pub mod chunked;
 pub mod cookies;
 pub mod digest;
 pub mod headers;
+pub mod redirect;
+pub mod request;
 pub mod response;
 pub mod url;
 
