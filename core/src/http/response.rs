@@ -10,7 +10,7 @@
 use core::fmt;
 
 use super::chunked::{ChunkedDecoder, ChunkedError, Progress};
-use super::headers::{Fields, list_contains};
+use super::headers::{Fields, HeadLimits, HeadScanner, ScanError, list_contains};
 use crate::limits::{
     HTTP_DEFAULT_MAX_BODY, HTTP_MAX_HEAD_BYTES, HTTP_MAX_HEADER_LINE, HTTP_MAX_RESPONSE_HEADERS,
 };
@@ -220,7 +220,7 @@ enum State {
 pub struct ResponseParser {
     max_body: usize,
     start: usize,
-    scanned: usize,
+    scanner: HeadScanner,
     state: State,
 }
 
@@ -236,7 +236,7 @@ impl ResponseParser {
         ResponseParser {
             max_body,
             start: 0,
-            scanned: 0,
+            scanner: HeadScanner::new(),
             state: State::Head,
         }
     }
@@ -359,7 +359,7 @@ impl ResponseParser {
             }
             if (100..200).contains(&status) {
                 self.start = head_end;
-                self.scanned = head_end;
+                self.scanner.restart_at(head_end);
                 continue;
             }
             return self
@@ -371,43 +371,19 @@ impl ResponseParser {
     /// Returns the offset just past the blank line ending the head, checking the size limits
     /// on what has arrived so far.
     fn find_head_end(&mut self, buf: &[u8], filled: usize) -> Result<Option<usize>, ResponseError> {
-        let start = self.start;
-        if start > filled {
-            return Ok(None);
-        }
-        let mut line_start = start;
-        // Resume at `scanned`, re-measuring the line it is in. start <= from <= filled.
-        let from = self.scanned.clamp(start, filled);
-        if let Some(nl) = buf[start..from].iter().rposition(|&b| b == b'\n') {
-            line_start = start + nl + 1;
-        }
-        let mut i = from;
-        // i < filled <= buf.len() for every index below.
-        while i < filled {
-            if buf[i] == b'\n' {
-                if i - line_start > HTTP_MAX_HEADER_LINE + 1 {
-                    return Err(ResponseError::HeaderLineTooLarge);
+        const LIMITS: HeadLimits = HeadLimits {
+            start_line: HTTP_MAX_HEADER_LINE,
+            line: HTTP_MAX_HEADER_LINE,
+            head: HTTP_MAX_HEAD_BYTES,
+        };
+        self.scanner
+            .scan(buf, self.start, filled, &LIMITS)
+            .map_err(|e| match e {
+                ScanError::StartLineTooLong | ScanError::LineTooLong => {
+                    ResponseError::HeaderLineTooLarge
                 }
-                let line = &buf[line_start..i];
-                if (line.is_empty() || line == b"\r") && line_start > start {
-                    if i + 1 - start > HTTP_MAX_HEAD_BYTES {
-                        return Err(ResponseError::HeadTooLarge);
-                    }
-                    self.scanned = i + 1;
-                    return Ok(Some(i + 1));
-                }
-                line_start = i + 1;
-            }
-            i += 1;
-        }
-        self.scanned = filled;
-        if filled - line_start > HTTP_MAX_HEADER_LINE + 1 {
-            return Err(ResponseError::HeaderLineTooLarge);
-        }
-        if filled - start > HTTP_MAX_HEAD_BYTES {
-            return Err(ResponseError::HeadTooLarge);
-        }
-        Ok(None)
+                ScanError::HeadTooLarge => ResponseError::HeadTooLarge,
+            })
     }
 
     fn framing(
