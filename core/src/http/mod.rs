@@ -10,6 +10,7 @@ pub mod auth;
 pub mod basic;
 pub mod chunked;
 pub mod cookies;
+pub mod cr;
 pub mod digest;
 pub mod headers;
 pub mod redirect;
