@@ -90,6 +90,8 @@ struct DigestState {
     nc: u32,
 }
 
+// No allocator to box the Digest state into; one of these exists per session.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 enum Active {
     None,
@@ -199,7 +201,10 @@ impl ClientAuth {
         if self.sent_credentials && !chosen.stale {
             self.failures = self.failures.saturating_add(1);
             if self.failures >= HTTP_AUTH_MAX_FAILURES {
-                warn!("ACS rejected the credentials {} times in a row", self.failures);
+                warn!(
+                    "ACS rejected the credentials {} times in a row",
+                    self.failures
+                );
                 return Err(AuthError::CredentialsRejected);
             }
         }
@@ -208,9 +213,7 @@ impl ClientAuth {
             Scheme::Basic => Active::Basic,
             Scheme::Digest(algorithm) => {
                 let previous_nc = match &self.active {
-                    Active::Digest(d) if chosen.nonce.is_some_and(|n| n.eq_str(&d.nonce)) => {
-                        d.nc
-                    }
+                    Active::Digest(d) if chosen.nonce.is_some_and(|n| n.eq_str(&d.nonce)) => d.nc,
                     _ => 0,
                 };
                 let (Some(realm), Some(nonce)) = (chosen.realm, chosen.nonce) else {

@@ -272,7 +272,11 @@ mod tests {
         assert!(whole.ends_with(b"}\n]"));
         assert_eq!(whole.len(), 2 + 0xb8 + 2);
         for split in 0..raw.len() {
-            assert_eq!(decode_split(raw, split, 1 << 20).unwrap(), whole, "split {split}");
+            assert_eq!(
+                decode_split(raw, split, 1 << 20).unwrap(),
+                whole,
+                "split {split}"
+            );
         }
     }
 
@@ -336,7 +340,10 @@ mod tests {
         assert_eq!(run(b"zz\r\n"), Err(ChunkedError::InvalidSize));
         assert_eq!(run(b"-1\r\n"), Err(ChunkedError::InvalidSize));
         assert_eq!(run(b"1g\r\n"), Err(ChunkedError::InvalidSize));
-        assert_eq!(run(b"11111111111111111\r\n"), Err(ChunkedError::SizeOverflow));
+        assert_eq!(
+            run(b"11111111111111111\r\n"),
+            Err(ChunkedError::SizeOverflow)
+        );
         assert_eq!(run(b"1\rx"), Err(ChunkedError::MissingCrlf));
         assert_eq!(run(b"1\r\nab\r\n"), Err(ChunkedError::MissingCrlf));
         assert_eq!(run(b"1\r\na\rb"), Err(ChunkedError::MissingCrlf));

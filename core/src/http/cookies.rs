@@ -467,36 +467,35 @@ fn path_match(request_path: &str, cookie_path: &str) -> bool {
 /// RFC 6265 §5.1.1 cookie-date parsing (IMF-fixdate, RFC 850 and asctime forms and the
 /// variants browsers accept).
 fn parse_cookie_date(s: &str) -> Option<UnixTime> {
-    let is_delim = |c: char| {
-        matches!(c as u32, 0x09 | 0x20..=0x2f | 0x3b..=0x40 | 0x5b..=0x60 | 0x7b..=0x7e)
-    };
+    let is_delim =
+        |c: char| matches!(c as u32, 0x09 | 0x20..=0x2f | 0x3b..=0x40 | 0x5b..=0x60 | 0x7b..=0x7e);
     let mut time = None;
     let mut day = None;
     let mut month = None;
     let mut year = None;
     for tok in s.split(is_delim).filter(|t| !t.is_empty()) {
-        if time.is_none() {
-            if let Some(t) = parse_time(tok) {
-                time = Some(t);
-                continue;
-            }
+        if time.is_none()
+            && let Some(t) = parse_time(tok)
+        {
+            time = Some(t);
+            continue;
         }
-        if day.is_none() {
-            if let Some(d) = leading_digits(tok, 1, 2) {
-                day = Some(d);
-                continue;
-            }
+        if day.is_none()
+            && let Some(d) = leading_digits(tok, 1, 2)
+        {
+            day = Some(d);
+            continue;
         }
-        if month.is_none() {
-            if let Some(m) = parse_month(tok) {
-                month = Some(m);
-                continue;
-            }
+        if month.is_none()
+            && let Some(m) = parse_month(tok)
+        {
+            month = Some(m);
+            continue;
         }
-        if year.is_none() {
-            if let Some(y) = leading_digits(tok, 2, 4) {
-                year = Some(y);
-            }
+        if year.is_none()
+            && let Some(y) = leading_digits(tok, 2, 4)
+        {
+            year = Some(y);
         }
     }
     let (h, mi, sec) = time?;
@@ -529,7 +528,7 @@ fn parse_cookie_date(s: &str) -> Option<UnixTime> {
 }
 
 fn days_in_month(year: u32, month: u8) -> u8 {
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     match month {
         2 if leap => 29,
         2 => 28,

@@ -349,7 +349,11 @@ impl<'a> Iterator for Segments<'a> {
         let seg = &self.rest[..end];
         // Skip the backslash itself; the escaped character opens the next segment.
         self.rest = self.rest.get(end + 1..).unwrap_or("");
-        if seg.is_empty() { self.next() } else { Some(seg) }
+        if seg.is_empty() {
+            self.next()
+        } else {
+            Some(seg)
+        }
     }
 }
 
@@ -708,25 +712,25 @@ pub(crate) enum Key {
 
 /// Which RFC 7616 parameter `name` is (case-insensitive).
 pub(crate) fn key(name: &str) -> Key {
-        const KEYS: [(&str, Key); 14] = [
-            ("username", Key::Username),
-            ("realm", Key::Realm),
-            ("nonce", Key::Nonce),
-            ("uri", Key::Uri),
-            ("response", Key::Response),
-            ("algorithm", Key::Algorithm),
-            ("cnonce", Key::Cnonce),
-            ("opaque", Key::Opaque),
-            ("qop", Key::Qop),
-            ("nc", Key::Nc),
-            ("userhash", Key::Userhash),
-            ("stale", Key::Stale),
-            ("domain", Key::Domain),
-            ("charset", Key::Charset),
-        ];
-        KEYS.iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map_or(Key::Other, |(_, k)| *k)
+    const KEYS: [(&str, Key); 14] = [
+        ("username", Key::Username),
+        ("realm", Key::Realm),
+        ("nonce", Key::Nonce),
+        ("uri", Key::Uri),
+        ("response", Key::Response),
+        ("algorithm", Key::Algorithm),
+        ("cnonce", Key::Cnonce),
+        ("opaque", Key::Opaque),
+        ("qop", Key::Qop),
+        ("nc", Key::Nc),
+        ("userhash", Key::Userhash),
+        ("stale", Key::Stale),
+        ("domain", Key::Domain),
+        ("charset", Key::Charset),
+    ];
+    KEYS.iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map_or(Key::Other, |(_, k)| *k)
 }
 
 #[cfg(test)]

@@ -191,7 +191,9 @@ mod tests {
         assert_eq!(fields[2].name, "Connection");
         assert_eq!(fields[2].value, "close");
         assert_eq!(
-            Fields::new(head).values("content-length").collect::<Vec<_>>(),
+            Fields::new(head)
+                .values("content-length")
+                .collect::<Vec<_>>(),
             ["0"]
         );
     }

@@ -380,7 +380,10 @@ mod tests {
     fn redirect_location_absolute_or_absolute_path() {
         let base = Url::parse("https://acs.example.com:8443/cwmp").unwrap();
         let r = base.resolve("http://other.example.net/x").unwrap();
-        assert_eq!((r.host(), r.port(), r.target()), ("other.example.net", 80, "/x"));
+        assert_eq!(
+            (r.host(), r.port(), r.target()),
+            ("other.example.net", 80, "/x")
+        );
         let r = base.resolve("/elsewhere?id=3").unwrap();
         assert_eq!(r.host(), "acs.example.com");
         assert_eq!(r.port(), 8443);

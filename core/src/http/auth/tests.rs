@@ -8,7 +8,9 @@ const MUFASA: Credentials<'static> = Credentials {
 };
 const RFC_SHA256: &str = "Digest realm=\"http-auth@example.org\", qop=\"auth, auth-int\", algorithm=SHA-256, nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"";
 const RFC_MD5: &str = "Digest realm=\"http-auth@example.org\", qop=\"auth, auth-int\", algorithm=MD5, nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"";
-const ENTROPY: [u8; 16] = [0x0a, 0x4f, 0x11, 0x3b, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+const ENTROPY: [u8; 16] = [
+    0x0a, 0x4f, 0x11, 0x3b, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+];
 
 fn authorization(auth: &mut ClientAuth, creds: &Credentials<'_>, uri: &str) -> Option<String> {
     let mut v: heapless::Vec<u8, 1024> = heapless::Vec::new();
@@ -59,7 +61,10 @@ fn rfc7616_challenge_pair_prefers_sha256_and_matches_an_independent_client() {
     let a = Authorization::parse(&ours).unwrap().unwrap();
     assert_eq!(field(&a, |a| a.nc), "00000001");
     assert_eq!(field(&a, |a| a.qop), "auth");
-    assert_eq!(field(&a, |a| a.opaque), "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS");
+    assert_eq!(
+        field(&a, |a| a.opaque),
+        "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"
+    );
     assert_eq!(field(&a, |a| a.uri), "/dir/index.html");
     let cnonce = field(&a, |a| a.cnonce);
     assert_eq!(cnonce, "0a4f113b0102030405060708090a0b0c");
@@ -131,16 +136,22 @@ fn session_variants_agree_with_an_independent_client() {
         (Algorithm::Md5Sess, "MD5-sess"),
         (Algorithm::Sha256Sess, "SHA-256-sess"),
     ] {
-        let challenge = std::format!(
-            "Digest realm=\"ACS\", qop=\"auth\", nonce=\"abc\", algorithm={name}"
-        );
+        let challenge =
+            std::format!("Digest realm=\"ACS\", qop=\"auth\", nonce=\"abc\", algorithm={name}");
         let mut auth = ClientAuth::new(Preemptive::Never, &ENTROPY);
-        assert_eq!(auth.on_challenge([challenge.as_str()]), Ok(Scheme::Digest(alg)));
+        assert_eq!(
+            auth.on_challenge([challenge.as_str()]),
+            Ok(Scheme::Digest(alg))
+        );
         let ours = authorization(&mut auth, &MUFASA, "/").unwrap();
         let a = Authorization::parse(&ours).unwrap().unwrap();
         let theirs = oracle(&challenge, &field(&a, |a| a.cnonce), "/", 1);
         let t = Authorization::parse(&theirs).unwrap().unwrap();
-        assert_eq!(field(&a, |a| a.response), field(&t, |a| a.response), "{name}");
+        assert_eq!(
+            field(&a, |a| a.response),
+            field(&t, |a| a.response),
+            "{name}"
+        );
     }
 }
 
@@ -290,7 +301,10 @@ fn basic_is_preemptive_only_over_tls_when_configured() {
         auth.write_authorization(&creds, "POST", "/", Transport::Tls, &mut v)
             .unwrap()
     );
-    assert_eq!(&v[..], b"Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n");
+    assert_eq!(
+        &v[..],
+        b"Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n"
+    );
     let mut never = ClientAuth::new(Preemptive::Never, &ENTROPY);
     assert!(
         !never

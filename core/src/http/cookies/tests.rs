@@ -82,11 +82,20 @@ fn max_age_and_expires_set_expiry_max_age_wins() {
     )
     .unwrap();
     jar.store("c=3", "acs", "/", NOW).unwrap();
-    assert_eq!(header(&jar, "acs", "/", false, NOW), "Cookie: a=1; b=2; c=3\r\n");
+    assert_eq!(
+        header(&jar, "acs", "/", false, NOW),
+        "Cookie: a=1; b=2; c=3\r\n"
+    );
     let later = UnixTime(NOW.0 + 61);
-    assert_eq!(header(&jar, "acs", "/", false, later), "Cookie: b=2; c=3\r\n");
+    assert_eq!(
+        header(&jar, "acs", "/", false, later),
+        "Cookie: b=2; c=3\r\n"
+    );
     let much_later = UnixTime(NOW.0 + 121);
-    assert_eq!(header(&jar, "acs", "/", false, much_later), "Cookie: c=3\r\n");
+    assert_eq!(
+        header(&jar, "acs", "/", false, much_later),
+        "Cookie: c=3\r\n"
+    );
 }
 
 #[test]
@@ -100,7 +109,12 @@ fn expired_set_cookie_deletes_the_stored_one() {
     assert!(jar.is_empty());
     assert_eq!(jar.bytes_used(), 0);
     assert_eq!(
-        jar.store("x=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT", "acs", "/", NOW),
+        jar.store(
+            "x=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "acs",
+            "/",
+            NOW
+        ),
         Ok(Stored::Ignored)
     );
 }
@@ -185,9 +199,18 @@ fn default_path_is_the_request_directory() {
 #[test]
 fn malformed_set_cookie_is_refused() {
     let mut jar = CookieJar::new();
-    assert_eq!(jar.store("novalue", "acs", "/", NOW), Err(CookieError::Malformed));
-    assert_eq!(jar.store("=v", "acs", "/", NOW), Err(CookieError::Malformed));
-    assert_eq!(jar.store("a=\x01", "acs", "/", NOW), Err(CookieError::Malformed));
+    assert_eq!(
+        jar.store("novalue", "acs", "/", NOW),
+        Err(CookieError::Malformed)
+    );
+    assert_eq!(
+        jar.store("=v", "acs", "/", NOW),
+        Err(CookieError::Malformed)
+    );
+    assert_eq!(
+        jar.store("a=\x01", "acs", "/", NOW),
+        Err(CookieError::Malformed)
+    );
     assert!(jar.is_empty());
 }
 
@@ -264,7 +287,10 @@ fn removal_keeps_the_other_cookies_intact() {
     jar.store("b=22", "acs", "/", NOW).unwrap();
     jar.store("c=333", "acs", "/", NOW).unwrap();
     jar.store("b=; Max-Age=-1", "acs", "/", NOW).unwrap();
-    assert_eq!(header(&jar, "acs", "/", false, NOW), "Cookie: a=1; c=333\r\n");
+    assert_eq!(
+        header(&jar, "acs", "/", false, NOW),
+        "Cookie: a=1; c=333\r\n"
+    );
     jar.clear();
     assert!(jar.is_empty());
 }

@@ -28,7 +28,9 @@ pub use self::request::{Request, RequestError, RequestReader, RequestStatus};
 use super::digest::{
     Algorithm, Authorization, ResponseInput, Value, compute_response, constant_time_eq,
 };
-use crate::limits::{CR_DEFAULT_NONCE_LIFETIME_SECS, CR_MAX_CREDENTIAL, CR_MAX_PATH, DIGEST_MAX_REALM};
+use crate::limits::{
+    CR_DEFAULT_NONCE_LIFETIME_SECS, CR_MAX_CREDENTIAL, CR_MAX_PATH, DIGEST_MAX_REALM,
+};
 use crate::sink::{Full, Sink};
 use crate::time::Instant;
 
@@ -222,7 +224,10 @@ impl CrServer {
             return Err(ConfigError::InvalidRateLimit);
         }
         let realm = config.realm;
-        if realm.is_empty() || realm.bytes().any(|b| b == b'"' || b == b'\\' || b.is_ascii_control())
+        if realm.is_empty()
+            || realm
+                .bytes()
+                .any(|b| b == b'"' || b == b'\\' || b.is_ascii_control())
         {
             return Err(ConfigError::InvalidRealm);
         }

@@ -102,7 +102,13 @@ mod tests {
 
     #[test]
     fn out_of_range_limits_are_clamped() {
-        assert!(!RateLimit { max: 0, window: Duration::from_secs(1) }.is_valid());
+        assert!(
+            !RateLimit {
+                max: 0,
+                window: Duration::from_secs(1)
+            }
+            .is_valid()
+        );
         let mut r = RateLimiter::new(RateLimit {
             max: 1000,
             window: Duration::from_secs(1),

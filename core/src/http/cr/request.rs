@@ -9,7 +9,9 @@
 use core::fmt;
 
 use super::super::headers::{Fields, HeadLimits, HeadScanner, ScanError};
-use crate::limits::{CR_MAX_HEADER_LINE, CR_MAX_HEADERS, CR_MAX_REQUEST_BYTES, CR_MAX_REQUEST_LINE};
+use crate::limits::{
+    CR_MAX_HEADER_LINE, CR_MAX_HEADERS, CR_MAX_REQUEST_BYTES, CR_MAX_REQUEST_LINE,
+};
 use crate::time::Instant;
 
 /// Why a request cannot be served; each maps to the status answered.
@@ -136,7 +138,11 @@ impl RequestReader {
     }
 
     /// Parses `buf` (every byte the connection delivered so far) at time `now`.
-    pub fn read<'b>(&mut self, buf: &'b [u8], now: Instant) -> Result<RequestStatus<'b>, RequestError> {
+    pub fn read<'b>(
+        &mut self,
+        buf: &'b [u8],
+        now: Instant,
+    ) -> Result<RequestStatus<'b>, RequestError> {
         let end = self
             .scanner
             .scan(buf, 0, buf.len(), &LIMITS)
@@ -169,7 +175,10 @@ impl RequestReader {
                 if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(RequestError::Malformed);
                 }
-                if v.len() > 9 || v.parse::<usize>().map_or(true, |n| n > CR_MAX_REQUEST_BYTES) {
+                if v.len() > 9
+                    || v.parse::<usize>()
+                        .map_or(true, |n| n > CR_MAX_REQUEST_BYTES)
+                {
                     return Err(RequestError::BodyTooLarge);
                 }
             }
@@ -248,7 +257,10 @@ mod tests {
     fn long_request_line_is_414() {
         let mut raw = Vec::from(&b"GET /"[..]);
         raw.resize(CR_MAX_REQUEST_LINE + 10, b'a');
-        let e = RequestReader::new(deadline()).read(&raw, NOW).err().unwrap();
+        let e = RequestReader::new(deadline())
+            .read(&raw, NOW)
+            .err()
+            .unwrap();
         assert_eq!((e, e.status()), (RequestError::RequestLineTooLong, 414));
     }
 
@@ -259,19 +271,28 @@ mod tests {
             raw.extend_from_slice(b"A: b\r\n");
         }
         raw.extend_from_slice(b"\r\n");
-        let e = RequestReader::new(deadline()).read(&raw, NOW).err().unwrap();
+        let e = RequestReader::new(deadline())
+            .read(&raw, NOW)
+            .err()
+            .unwrap();
         assert_eq!((e, e.status()), (RequestError::HeadersTooLarge, 431));
 
         let mut raw = Vec::from(&b"GET /cr HTTP/1.1\r\nX: "[..]);
         raw.resize(raw.len() + CR_MAX_HEADER_LINE, b'a');
-        let e = RequestReader::new(deadline()).read(&raw, NOW).err().unwrap();
+        let e = RequestReader::new(deadline())
+            .read(&raw, NOW)
+            .err()
+            .unwrap();
         assert_eq!(e, RequestError::HeadersTooLarge);
 
         let mut raw = Vec::from(&b"GET /cr HTTP/1.1\r\n"[..]);
         while raw.len() <= CR_MAX_REQUEST_BYTES {
             raw.extend_from_slice(b"X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
         }
-        let e = RequestReader::new(deadline()).read(&raw, NOW).err().unwrap();
+        let e = RequestReader::new(deadline())
+            .read(&raw, NOW)
+            .err()
+            .unwrap();
         assert_eq!(e, RequestError::HeadersTooLarge);
     }
 

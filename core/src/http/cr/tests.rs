@@ -84,7 +84,10 @@ fn genieacs_first_get_is_challenged_with_sha256_then_md5() {
     let mut s = server();
     let raw = vectors::file("06_connection_request_and_addObject", "01_cr_request.http");
     let (outcome, resp) = exchange(&mut s, &raw, T0, SessionState::Idle);
-    assert_eq!(outcome, CrOutcome::Challenged(ChallengeReason::NoCredentials));
+    assert_eq!(
+        outcome,
+        CrOutcome::Challenged(ChallengeReason::NoCredentials)
+    );
     assert!(resp.starts_with("HTTP/1.1 401 Unauthorized\r\n"));
     assert!(resp.ends_with("Content-Length: 0\r\nConnection: close\r\n\r\n"));
     let values = challenge_values(&resp);
@@ -107,7 +110,11 @@ fn genieacs_style_authorization_from_an_independent_client_starts_a_session() {
         let (_, resp) = exchange(&mut s, &get("/cr", None), T0, SessionState::Idle);
         let auth = independent_answer(&resp, index, "cpe-cr", "cr-secret", "/cr");
         let (outcome, resp) = exchange(&mut s, &get("/cr", Some(&auth)), T0, SessionState::Idle);
-        assert_eq!(outcome, CrOutcome::StartSession, "challenge {index}: {auth}");
+        assert_eq!(
+            outcome,
+            CrOutcome::StartSession,
+            "challenge {index}: {auth}"
+        );
         assert_eq!(
             resp,
             "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -155,7 +162,10 @@ fn genieacs_recorded_request_is_not_accepted_on_a_nonce_we_never_issued() {
     let mut s = server();
     let raw = vectors::file("06_connection_request_and_addObject", "02_cr_request.http");
     let (outcome, resp) = exchange(&mut s, &raw, T0, SessionState::Idle);
-    assert_eq!(outcome, CrOutcome::Challenged(ChallengeReason::BadCredentials));
+    assert_eq!(
+        outcome,
+        CrOutcome::Challenged(ChallengeReason::BadCredentials)
+    );
     assert!(resp.starts_with("HTTP/1.1 401"));
 }
 
@@ -191,8 +201,8 @@ fn rfc7616_examples_verify_and_fail_with_another_password() {
 fn tamper(auth: &str, name: &str, new_value: &str) -> String {
     let start = auth.find(&std::format!("{name}=")).unwrap() + name.len() + 1;
     let rest = &auth[start..];
-    let len = if rest.starts_with('"') {
-        rest[1..].find('"').unwrap() + 2
+    let len = if let Some(quoted) = rest.strip_prefix('"') {
+        quoted.find('"').unwrap() + 2
     } else {
         rest.find(',').unwrap_or(rest.len())
     };
@@ -207,24 +217,41 @@ fn tampered_fields_are_each_rejected() {
     assert_eq!(ok, CrOutcome::StartSession);
     let nonce = auth.split("nonce=\"").nth(1).unwrap()[..NONCE_LEN].to_string();
     let mut other_nonce = nonce.clone().into_bytes();
-    other_nonce[NONCE_LEN - 1] = if other_nonce[NONCE_LEN - 1] == b'0' { b'1' } else { b'0' };
+    other_nonce[NONCE_LEN - 1] = if other_nonce[NONCE_LEN - 1] == b'0' {
+        b'1'
+    } else {
+        b'0'
+    };
     let other_nonce = String::from_utf8(other_nonce).unwrap();
     let cases = [
         ("uri", tamper(&auth, "uri", "\"/cr2\"")),
         ("nc", tamper(&auth, "nc", "00000002")),
-        ("nonce", tamper(&auth, "nonce", &std::format!("\"{other_nonce}\""))),
+        (
+            "nonce",
+            tamper(&auth, "nonce", &std::format!("\"{other_nonce}\"")),
+        ),
         ("realm", tamper(&auth, "realm", "\"OpenWrt\"")),
-        ("response", tamper(&auth, "response", "\"00000000000000000000000000000000\"")),
+        (
+            "response",
+            tamper(&auth, "response", "\"00000000000000000000000000000000\""),
+        ),
         ("username", tamper(&auth, "username", "\"cpe-cr2\"")),
         ("cnonce", tamper(&auth, "cnonce", "\"d7aa4d9fe931a3fb\"")),
-        ("opaque", tamper(&auth, "opaque", "\"5ccc069c403ebaf9f0171e9517f40e41\"")),
+        (
+            "opaque",
+            tamper(&auth, "opaque", "\"5ccc069c403ebaf9f0171e9517f40e41\""),
+        ),
         ("qop", tamper(&auth, "qop", "auth-int")),
         ("algorithm", tamper(&auth, "algorithm", "SHA-256")),
     ];
     for (what, bad) in cases {
         assert_ne!(bad, auth, "{what} not tampered");
         let (o, resp) = exchange(&mut s, &get("/cr", Some(&bad)), T0, SessionState::Idle);
-        assert_eq!(o, CrOutcome::Challenged(ChallengeReason::BadCredentials), "{what}");
+        assert_eq!(
+            o,
+            CrOutcome::Challenged(ChallengeReason::BadCredentials),
+            "{what}"
+        );
         assert!(resp.starts_with("HTTP/1.1 401"), "{what}");
         assert!(!resp.contains("stale"), "{what}");
     }
@@ -256,7 +283,12 @@ fn missing_fields_and_broken_authorization_are_400_or_401() {
     let mut s = server();
     let auth = valid_md5(&mut s, T0);
     let no_response = auth.replace(", response=", ", xresponse=");
-    let (o, _) = exchange(&mut s, &get("/cr", Some(&no_response)), T0, SessionState::Idle);
+    let (o, _) = exchange(
+        &mut s,
+        &get("/cr", Some(&no_response)),
+        T0,
+        SessionState::Idle,
+    );
     assert_eq!(o, CrOutcome::Refused(Refusal::BadRequest));
     let (o, resp) = exchange(
         &mut s,
@@ -264,7 +296,10 @@ fn missing_fields_and_broken_authorization_are_400_or_401() {
         T0,
         SessionState::Idle,
     );
-    assert_eq!((o, o.status()), (CrOutcome::Refused(Refusal::BadRequest), 400));
+    assert_eq!(
+        (o, o.status()),
+        (CrOutcome::Refused(Refusal::BadRequest), 400)
+    );
     assert_eq!(
         resp,
         "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -330,7 +365,12 @@ fn over_the_rate_limit_is_503_without_digest_work() {
 fn session_in_progress_is_503_even_with_valid_credentials() {
     let mut s = server();
     let auth = valid_md5(&mut s, T0);
-    let (o, resp) = exchange(&mut s, &get("/cr", Some(&auth)), T0, SessionState::InProgress);
+    let (o, resp) = exchange(
+        &mut s,
+        &get("/cr", Some(&auth)),
+        T0,
+        SessionState::InProgress,
+    );
     assert_eq!(o, CrOutcome::Refused(Refusal::SessionInProgress));
     assert!(resp.starts_with("HTTP/1.1 503 "));
     assert!(!resp.contains("Retry-After"));
@@ -365,7 +405,9 @@ fn request_that_never_finishes_gets_408_at_the_deadline() {
     let at = reader.deadline();
     assert_eq!(
         s.handle(&mut reader, partial, at, SessionState::Idle, &mut out),
-        Ok(Handled::Respond(CrOutcome::Refused(Refusal::RequestTimeout)))
+        Ok(Handled::Respond(CrOutcome::Refused(
+            Refusal::RequestTimeout
+        )))
     );
     assert_eq!(
         &out[..],
@@ -420,7 +462,9 @@ fn largest_response_fits_the_documented_buffer() {
     );
     assert_eq!(
         r,
-        Ok(Handled::Respond(CrOutcome::Challenged(ChallengeReason::StaleNonce)))
+        Ok(Handled::Respond(CrOutcome::Challenged(
+            ChallengeReason::StaleNonce
+        )))
     );
 }
 
@@ -492,10 +536,28 @@ fn invalid_configuration_is_refused() {
     let base = CrConfig::new("/cr", "u", "p", "realm", SECRET);
     for (cfg, want) in [
         (CrConfig { path: "cr", ..base }, ConfigError::InvalidPath),
-        (CrConfig { path: "/a b", ..base }, ConfigError::InvalidPath),
-        (CrConfig { path: "/a?b", ..base }, ConfigError::InvalidPath),
+        (
+            CrConfig {
+                path: "/a b",
+                ..base
+            },
+            ConfigError::InvalidPath,
+        ),
+        (
+            CrConfig {
+                path: "/a?b",
+                ..base
+            },
+            ConfigError::InvalidPath,
+        ),
         (CrConfig { realm: "", ..base }, ConfigError::InvalidRealm),
-        (CrConfig { realm: "a\"b", ..base }, ConfigError::InvalidRealm),
+        (
+            CrConfig {
+                realm: "a\"b",
+                ..base
+            },
+            ConfigError::InvalidRealm,
+        ),
         (
             CrConfig {
                 rate_limit: RateLimit {
@@ -521,12 +583,20 @@ fn invalid_configuration_is_refused() {
     }
     let long = "x".repeat(CR_MAX_CREDENTIAL + 1);
     assert_eq!(
-        CrServer::new(&CrConfig { password: &long, ..base }).err(),
+        CrServer::new(&CrConfig {
+            password: &long,
+            ..base
+        })
+        .err(),
         Some(ConfigError::CredentialTooLong)
     );
     let long_path = std::format!("/{}", "p".repeat(CR_MAX_PATH));
     assert_eq!(
-        CrServer::new(&CrConfig { path: &long_path, ..base }).err(),
+        CrServer::new(&CrConfig {
+            path: &long_path,
+            ..base
+        })
+        .err(),
         Some(ConfigError::InvalidPath)
     );
 }

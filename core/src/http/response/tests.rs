@@ -79,7 +79,10 @@ fn genieacs_204_ends_the_session_and_closes() {
     let e = &vectors::exchanges("01_inform_bootstrap_boot")[1];
     let raw = e.response.as_deref().unwrap().as_bytes();
     let mut buf = Vec::from(raw);
-    let Status::Complete(r) = ResponseParser::default().parse(&mut buf, raw.len()).unwrap() else {
+    let Status::Complete(r) = ResponseParser::default()
+        .parse(&mut buf, raw.len())
+        .unwrap()
+    else {
         panic!()
     };
     assert_eq!(r.outcome(), Outcome::NoMoreRequests);
@@ -94,7 +97,10 @@ fn genieacs_400_for_cwmp_1_4_namespace_is_a_session_failure() {
         .unwrap();
     let raw = e.response.as_deref().unwrap().as_bytes();
     let mut buf = Vec::from(raw);
-    let Status::Complete(r) = ResponseParser::default().parse(&mut buf, raw.len()).unwrap() else {
+    let Status::Complete(r) = ResponseParser::default()
+        .parse(&mut buf, raw.len())
+        .unwrap()
+    else {
         panic!()
     };
     assert_eq!(r.outcome(), Outcome::Failure { status: 400 });
@@ -107,7 +113,10 @@ fn empty_200_means_no_more_requests() {
     let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
     let mut buf = Vec::from(&raw[..]);
     buf.push(0);
-    let Status::Complete(r) = ResponseParser::default().parse(&mut buf, raw.len()).unwrap() else {
+    let Status::Complete(r) = ResponseParser::default()
+        .parse(&mut buf, raw.len())
+        .unwrap()
+    else {
         panic!()
     };
     assert_eq!(r.outcome(), Outcome::NoMoreRequests);
@@ -144,7 +153,9 @@ fn redirects_need_a_location() {
     ] {
         let mut buf = Vec::from(raw);
         buf.push(0);
-        let Status::Complete(r) = ResponseParser::default().parse(&mut buf, raw.len()).unwrap()
+        let Status::Complete(r) = ResponseParser::default()
+            .parse(&mut buf, raw.len())
+            .unwrap()
         else {
             panic!()
         };
@@ -157,14 +168,20 @@ fn challenge_401_exposes_every_www_authenticate_field() {
     let raw = b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"a\", nonce=\"n\", algorithm=SHA-256\r\nWWW-Authenticate: Basic realm=\"a\"\r\nContent-Length: 0\r\n\r\n";
     let mut buf = Vec::from(&raw[..]);
     buf.push(0);
-    let Status::Complete(r) = ResponseParser::default().parse(&mut buf, raw.len()).unwrap() else {
+    let Status::Complete(r) = ResponseParser::default()
+        .parse(&mut buf, raw.len())
+        .unwrap()
+    else {
         panic!()
     };
     assert_eq!(r.outcome(), Outcome::AuthChallenge);
     let c: Vec<_> = r.challenges().collect();
     assert_eq!(
         c,
-        ["Digest realm=\"a\", nonce=\"n\", algorithm=SHA-256", "Basic realm=\"a\""]
+        [
+            "Digest realm=\"a\", nonce=\"n\", algorithm=SHA-256",
+            "Basic realm=\"a\""
+        ]
     );
 }
 
@@ -224,7 +241,10 @@ fn body_delimited_by_close_completes_at_finish() {
     let mut buf = Vec::from(&raw[..]);
     buf.resize(100, 0);
     let mut p = ResponseParser::default();
-    assert!(matches!(p.parse(&mut buf, raw.len()).unwrap(), Status::Partial));
+    assert!(matches!(
+        p.parse(&mut buf, raw.len()).unwrap(),
+        Status::Partial
+    ));
     let r = p.finish(&mut buf, raw.len()).unwrap();
     assert_eq!(r.body(), b"<a/>");
     assert_eq!(r.persistence(), Persistence::Close);
@@ -236,16 +256,16 @@ fn close_mid_body_is_truncation() {
     let mut buf = Vec::from(&raw[..]);
     buf.resize(100, 0);
     let mut p = ResponseParser::default();
-    assert!(matches!(p.parse(&mut buf, raw.len()).unwrap(), Status::Partial));
+    assert!(matches!(
+        p.parse(&mut buf, raw.len()).unwrap(),
+        Status::Partial
+    ));
     assert_eq!(
         p.finish(&mut buf, raw.len()).err(),
         Some(ResponseError::Truncated)
     );
     let mut p = ResponseParser::default();
-    assert_eq!(
-        p.finish(&mut buf, 10).err(),
-        Some(ResponseError::Truncated)
-    );
+    assert_eq!(p.finish(&mut buf, 10).err(), Some(ResponseError::Truncated));
 }
 
 #[test]
@@ -304,10 +324,7 @@ fn header_flood_is_refused() {
         raw.extend_from_slice(std::format!("X-{i}: y\r\n").as_bytes());
     }
     raw.extend_from_slice(b"\r\n");
-    assert_eq!(
-        parse_bytewise(&raw, 10),
-        Err(ResponseError::TooManyHeaders)
-    );
+    assert_eq!(parse_bytewise(&raw, 10), Err(ResponseError::TooManyHeaders));
 }
 
 #[test]
@@ -339,7 +356,10 @@ fn malformed_heads_and_framing_fields_are_typed_errors() {
     let cases: &[(&[u8], ResponseError)] = &[
         (b"HTTX/1.1 200 OK\r\n\r\n", ResponseError::Malformed),
         (b"HTTP/1.1 2000 OK\r\n\r\n", ResponseError::Malformed),
-        (b"HTTP/1.1 200 OK\r\nBad Header: x\r\n\r\n", ResponseError::Malformed),
+        (
+            b"HTTP/1.1 200 OK\r\nBad Header: x\r\n\r\n",
+            ResponseError::Malformed,
+        ),
         (
             b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
             ResponseError::InvalidContentLength,
@@ -365,7 +385,12 @@ fn malformed_heads_and_framing_fields_are_typed_errors() {
         let mut buf = Vec::from(*raw);
         buf.push(0);
         let got = ResponseParser::default().parse(&mut buf, raw.len()).err();
-        assert_eq!(got, Some(*want), "{}", std::string::String::from_utf8_lossy(raw));
+        assert_eq!(
+            got,
+            Some(*want),
+            "{}",
+            std::string::String::from_utf8_lossy(raw)
+        );
     }
 }
 
@@ -391,7 +416,10 @@ fn reset_parser_reads_the_next_response() {
     let mut buf = Vec::from(&raw[..]);
     buf.push(0);
     let mut p = ResponseParser::new(10);
-    assert!(matches!(p.parse(&mut buf, raw.len()).unwrap(), Status::Complete(_)));
+    assert!(matches!(
+        p.parse(&mut buf, raw.len()).unwrap(),
+        Status::Complete(_)
+    ));
     p.reset();
     let raw2 = b"HTTP/1.1 204 No Content\r\n\r\n";
     buf[..raw2.len()].copy_from_slice(raw2);
