@@ -29,6 +29,7 @@ impl<'s, S: Sink + ?Sized> Base64<'s, S> {
     /// Encodes more input.
     pub fn feed(&mut self, data: &[u8]) -> Result<(), Full> {
         for &b in data {
+            // `len` is reset to 0 whenever it reaches 3, so it indexes the 3-byte carry.
             self.carry[self.len] = b;
             self.len += 1;
             if self.len == 3 {
@@ -52,6 +53,7 @@ impl<'s, S: Sink + ?Sized> Base64<'s, S> {
 
     fn emit(&mut self, n: usize) -> Result<(), Full> {
         let [a, b, c] = self.carry;
+        // Every index below is a 6-bit value, within the 64-entry alphabet.
         let quad = [
             ALPHABET[usize::from(a >> 2)],
             ALPHABET[usize::from((a & 0x03) << 4 | b >> 4)],

@@ -113,6 +113,7 @@ impl ChunkedDecoder {
                 let available = filled - self.read;
                 // `n` is at most `available`, a usize, so the narrowing is lossless.
                 let n = remaining.min(available as u64) as usize;
+                // read + n <= filled <= buf.len(), and write <= read (decoding only shrinks).
                 buf.copy_within(self.read..self.read + n, self.write);
                 self.read += n;
                 self.write += n;
@@ -124,6 +125,7 @@ impl ChunkedDecoder {
                 };
                 continue;
             }
+            // read < filled <= buf.len().
             let b = buf[self.read];
             self.read += 1;
             self.step(b, max_body)?;

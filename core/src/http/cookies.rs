@@ -276,6 +276,7 @@ impl CookieJar {
                 let _ = picked.push(i);
             }
         }
+        // Indices in `picked` come from enumerating `entries`.
         // Insertion sort by path length, longest first; stable, so creation order otherwise.
         for i in 1..picked.len() {
             let mut j = i;
@@ -308,6 +309,7 @@ impl CookieJar {
         }
     }
 
+    /// Removes entry `i` (< len, callers take it from `position` or a bounded loop).
     fn remove(&mut self, i: usize) {
         let e = self.entries.remove(i);
         let start = usize::from(e.off);
@@ -433,6 +435,7 @@ fn domain_match(host: &str, domain: &str) -> bool {
     if is_ip || host.len() <= domain.len() {
         return false;
     }
+    // host.len() > domain.len(), so 1 <= split <= host.len() - 1.
     let split = host.len() - domain.len();
     host.as_bytes()[split - 1] == b'.'
         && host

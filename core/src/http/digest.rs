@@ -108,6 +108,7 @@ impl fmt::Debug for HexDigest {
 /// Writes the lower-case hex form of `raw` into `out` (which must be twice as long).
 pub fn hex_encode(raw: &[u8], out: &mut [u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    // Nibbles index the 16-entry table; chunks_exact_mut yields 2-byte pairs.
     for (byte, pair) in raw.iter().zip(out.chunks_exact_mut(2)) {
         pair[0] = HEX[usize::from(byte >> 4)];
         pair[1] = HEX[usize::from(byte & 0x0f)];
@@ -343,6 +344,7 @@ impl<'a> Iterator for Segments<'a> {
             self.rest.chars().next().map_or(0, char::len_utf8)
         };
         self.first = false;
+        // `skip` is the length of the first char, so the slice is on a boundary.
         let end = self.rest[skip..]
             .find('\\')
             .map_or(self.rest.len(), |i| skip + i);
@@ -383,6 +385,8 @@ fn token(s: &str) -> (&str, &str) {
 /// rest after the closing quote.
 fn quoted(s: &str) -> Result<(Value<'_>, &str), ParamError> {
     let bytes = s.as_bytes();
+    // `i` only ever stops on ASCII bytes (quote, backslash) or steps over whole chars after a
+    // backslash, so every slice below is on a char boundary and within `s`.
     let mut i = 1;
     let mut escaped = false;
     while i < bytes.len() {

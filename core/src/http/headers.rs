@@ -156,6 +156,7 @@ impl<'a> Iterator for Fields<'a> {
             let Some(colon) = line.iter().position(|&b| b == b':') else {
                 continue;
             };
+            // `colon` is a position within `line`.
             let (Ok(name), Ok(value)) = (
                 core::str::from_utf8(&line[..colon]),
                 core::str::from_utf8(&line[colon + 1..]),

@@ -92,7 +92,7 @@ pub enum Outcome<'b> {
         /// The body (de-chunked).
         body: &'b [u8],
     },
-    /// `204`, or `200` with an empty body: the ACS has no (more) requests.
+    /// `204`, or `200` with an empty (or whitespace-only) body: the ACS has no (more) requests.
     NoMoreRequests,
     /// `401`: answer the `WWW-Authenticate` challenge(s) and resend the same request.
     AuthChallenge,

@@ -474,6 +474,7 @@ fn username_matches(received: &Value<'_>, configured: &str) -> bool {
         }
         len += 1;
     }
+    // The loop stops before `len` exceeds the buffer.
     constant_time_eq(&buf[..len], configured.as_bytes())
 }
 
@@ -484,6 +485,7 @@ fn response_matches(received: &Value<'_>, expected: &[u8]) -> bool {
     if raw.len() != expected.len() || raw.len() > lower.len() {
         return false;
     }
+    // raw.len() <= 64 was checked above.
     for (l, r) in lower.iter_mut().zip(raw) {
         *l = r.to_ascii_lowercase();
     }

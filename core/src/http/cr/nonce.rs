@@ -92,6 +92,7 @@ impl NonceKey {
         if nonce.len() != NONCE_LEN {
             return NonceCheck::Invalid;
         }
+        // The length was checked: 16 time digits, then the MAC.
         let Some(issued_ms) = parse_hex_u64(&nonce[..16]) else {
             return NonceCheck::Invalid;
         };
