@@ -406,6 +406,10 @@ fn quoted(s: &str) -> Result<(Value<'_>, &str), ParamError> {
                 // over the following byte leaves `i` on a char boundary only for ASCII, so skip
                 // the whole next char.
                 let next = s[i + 1..].chars().next().ok_or(ParamError::Syntax)?;
+                // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text ): no controls.
+                if next.is_ascii_control() && next != '\t' {
+                    return Err(ParamError::Syntax);
+                }
                 i += 1 + next.len_utf8();
             }
             b if b < 0x20 && b != b'\t' || b == 0x7f => return Err(ParamError::Syntax),
@@ -616,14 +620,21 @@ impl<'a> Iterator for Challenges<'a> {
     }
 }
 
-/// Writes `s` as a quoted-string, escaping `"` and `\`.
+/// Writes `s` as a quoted-string, escaping `"` and `\`. Control characters (other than tab)
+/// cannot appear in a quoted-string at all and are left out, so no value can break the header
+/// line (a CR/LF in a configured user name must never inject a header).
 pub fn write_quoted<S: Sink + ?Sized>(s: &str, sink: &mut S) -> Result<(), Full> {
     sink.write_str("\"")?;
+    let special = |c: char| c == '"' || c == '\\' || (c.is_ascii_control() && c != '\t');
     let mut rest = s;
-    while let Some(i) = rest.find(['"', '\\']) {
+    while let Some(i) = rest.find(special) {
+        // `i` is the position of an ASCII character, so `i + 1` is a char boundary.
         sink.write_str(&rest[..i])?;
-        sink.write_str("\\")?;
-        sink.write_str(&rest[i..=i])?;
+        let c = &rest[i..=i];
+        if c == "\"" || c == "\\" {
+            sink.write_str("\\")?;
+            sink.write_str(c)?;
+        }
         rest = &rest[i + 1..];
     }
     sink.write_str(rest)?;

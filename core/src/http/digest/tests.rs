@@ -236,6 +236,27 @@ fn quoted_string_writer_escapes() {
 }
 
 #[test]
+fn quoted_string_writer_drops_controls_so_headers_cannot_be_injected() {
+    let mut s: heapless::Vec<u8, 64> = heapless::Vec::new();
+    write_quoted("user\r\nX-Evil: 1\t\u{7f}", &mut s).unwrap();
+    assert_eq!(&s[..], b"\"userX-Evil: 1\t\"");
+}
+
+#[test]
+fn escaped_control_character_is_not_a_quoted_pair() {
+    // Found by the digest_header fuzz target: `\<0x02>` was accepted, stored, and then written
+    // back raw into an Authorization our own parser refused.
+    let found =
+        "Digest realm=\"htpc, auth-int\", algorithm=SHA-256, nonce=\"*ypf/xlj9Xpps\\\x02\",tdS\"";
+    assert!(Challenges::new(found).next().unwrap().is_err());
+    assert_eq!(
+        Authorization::parse("Digest nonce=\"a\\\x02\""),
+        Err(ParamError::Syntax)
+    );
+    assert!(Authorization::parse("Digest nonce=\"a\\\tb\"").is_ok());
+}
+
+#[test]
 fn constant_time_eq_compares_whole_strings() {
     assert!(constant_time_eq(b"abc", b"abc"));
     assert!(!constant_time_eq(b"abc", b"abd"));
