@@ -13,6 +13,7 @@ mod logging;
 
 pub mod agent;
 pub mod datamodel;
+pub mod http;
 pub mod limits;
 pub mod sink;
 pub mod soap;

@@ -72,3 +72,109 @@ pub const ATTR_RULES_MAX: usize = 16;
 /// Parameters watched for value changes (24 bytes each: hashes, not strings). A rule that
 /// would watch more is refused with 9004; parameters that appear later beyond it are logged.
 pub const NOTIFY_TRACKED_MAX: usize = 128;
+// ---- http
+
+/// Longest URL (ACS URL, redirect `Location`) accepted. TR-181 `ManagementServer.URL` is a
+/// string(256); redirects may add a longer path, so twice that plus room for a query string.
+pub const HTTP_MAX_URL_LEN: usize = 1024;
+
+/// Most header fields in one ACS response. GenieACS sends 7–8; proxies and load balancers add a
+/// few; beyond this the peer is not an ACS we can talk to (typed error, session fails).
+pub const HTTP_MAX_RESPONSE_HEADERS: usize = 32;
+
+/// Largest response head (status line + all header fields + blank line). 8 KiB is what common
+/// servers (nginx, Node) accept for a whole request head, and it leaves room for one maximal
+/// cookie.
+pub const HTTP_MAX_HEAD_BYTES: usize = 8 * 1024;
+
+/// Largest single header line of a response. RFC 6265 §6.1 asks for cookies of at least
+/// 4096 bytes; the attribute text and the field name fit in the rest.
+pub const HTTP_MAX_HEADER_LINE: usize = 5 * 1024;
+
+/// Default cap on a response body when the caller does not configure one. Envelopes of at least
+/// 32 KiB must be accepted (digest §1.1); large SetParameterValues/Download sets fit easily.
+pub const HTTP_DEFAULT_MAX_BODY: usize = 256 * 1024;
+
+/// Longest chunk-size line (hex size, extensions, CRLF). A size needs at most 16 hex digits;
+/// extensions are legal but nobody sends long ones to a CPE.
+pub const HTTP_MAX_CHUNK_LINE: usize = 128;
+
+/// Largest trailer section after the last chunk. Trailers are read and dropped.
+pub const HTTP_MAX_TRAILER_BYTES: usize = 1024;
+
+/// Successive redirects followed before the session fails (TR-069 §3.4.5, digest §1.5).
+pub const HTTP_MAX_REDIRECTS: u8 = 5;
+
+/// Bytes of cookie storage per session (name + value + path + domain of every cookie). RFC 6265
+/// §6.1 asks for 4096 bytes per cookie and TR-069 for at least 512 bytes in all; one session
+/// with GenieACS needs about 25.
+pub const COOKIE_JAR_BYTES: usize = 4096;
+
+/// Most cookies held at once. RFC 6265 §6.1 asks for 50 per domain from a browser; an ACS sets
+/// one or two, a load balancer one more.
+pub const COOKIE_JAR_MAX_COOKIES: usize = 16;
+
+/// Longest Digest `realm` kept from a challenge (and configured for the Connection Request
+/// server). Realms in the field are short names (`OpenWrt-CPE`, `GenieACS`, a company name).
+pub const DIGEST_MAX_REALM: usize = 128;
+
+/// Longest Digest `nonce` kept from a challenge. Servers send 32–64 characters; 256 leaves room
+/// for base64 of a signed timestamp.
+pub const DIGEST_MAX_NONCE: usize = 256;
+
+/// Longest Digest `opaque` kept from a challenge.
+pub const DIGEST_MAX_OPAQUE: usize = 256;
+
+/// Most challenges looked at in the `WWW-Authenticate` fields of one response. Servers offer
+/// one per algorithm plus Basic; more is noise.
+pub const DIGEST_MAX_CHALLENGES: usize = 8;
+
+/// Most `name=value` parameters read from one challenge or Authorization field. RFC 7616 defines
+/// 13; anything beyond this is refused rather than scanned.
+pub const DIGEST_MAX_PARAMS: usize = 24;
+
+/// Consecutive rejected credentials (a 401 answering a request that carried Authorization,
+/// without `stale=true`) before client authentication gives up with a typed failure.
+pub const HTTP_AUTH_MAX_FAILURES: u8 = 2;
+
+/// Longest Connection Request username or password stored by the server. TR-181 defines both as
+/// string(256).
+pub const CR_MAX_CREDENTIAL: usize = 256;
+
+/// Longest configured Connection Request path. The path SHOULD be random; 64 characters is more
+/// than a UUID plus a prefix.
+pub const CR_MAX_PATH: usize = 64;
+
+/// Longest Connection Request line (`GET <target> HTTP/1.1`). GenieACS sends about 20 bytes;
+/// a path of [`CR_MAX_PATH`] with a query string fits easily.
+pub const CR_MAX_REQUEST_LINE: usize = 512;
+
+/// Most header fields in a Connection Request. GenieACS sends 3; a proxy adds a few.
+pub const CR_MAX_HEADERS: usize = 16;
+
+/// Longest single header line in a Connection Request (the Digest Authorization line is
+/// about 250 bytes with a SHA-256 response and a 48-character nonce).
+pub const CR_MAX_HEADER_LINE: usize = 1024;
+
+/// Largest Connection Request head, and so the receive buffer a caller needs per connection.
+/// GenieACS' authenticated request is about 350 bytes.
+pub const CR_MAX_REQUEST_BYTES: usize = 2048;
+
+/// Largest response the Connection Request server writes (a 401 with two challenges using a
+/// realm of [`DIGEST_MAX_REALM`] bytes); a caller's send buffer of this size never fills.
+pub const CR_MAX_RESPONSE_BYTES: usize = 1024;
+
+/// Default number of Connection Requests handled per [`CR_DEFAULT_RATE_WINDOW_SECS`] before
+/// answering 503, as icwmp does (50 per 5 s).
+pub const CR_DEFAULT_RATE_LIMIT: u16 = 50;
+
+/// Length of the rate-limit window, in seconds.
+pub const CR_DEFAULT_RATE_WINDOW_SECS: u64 = 5;
+
+/// Largest configurable rate limit: the limiter remembers this many timestamps (8 bytes each)
+/// so the limit holds over every window, not only aligned ones.
+pub const CR_MAX_RATE_LIMIT: u16 = 64;
+
+/// Default lifetime of a Connection Request nonce, in seconds. GenieACS answers a challenge
+/// within milliseconds; a minute absorbs slow networks and still keeps replays short.
+pub const CR_DEFAULT_NONCE_LIFETIME_SECS: u64 = 60;

@@ -463,17 +463,16 @@ impl ManagementServer {
             }
         };
         // Objects and leaves interleaved as a tree walk: object, its leaves, its sub-objects.
-        let emit_obj =
-            |o: &str, w: bool, visit: &mut dyn FnMut(&Node<'_>) -> ControlFlow<()>| {
-                if wanted(o) {
-                    visit(&Node {
-                        name: o,
-                        writable: w,
-                    })
-                } else {
-                    ControlFlow::Continue(())
-                }
-            };
+        let emit_obj = |o: &str, w: bool, visit: &mut dyn FnMut(&Node<'_>) -> ControlFlow<()>| {
+            if wanted(o) {
+                visit(&Node {
+                    name: o,
+                    writable: w,
+                })
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
         let leaves = |prefix: &str, visit: &mut dyn FnMut(&Node<'_>) -> ControlFlow<()>| {
             self.walk(&mut |name, t| {
                 if crate::datamodel::child_of(prefix, name) != Some(name) || !wanted(name) {
