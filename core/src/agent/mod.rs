@@ -7,3 +7,4 @@ pub mod notify;
 pub mod retry;
 pub mod schedule;
 pub mod transfers;
+pub mod outgoing;

@@ -34,6 +34,12 @@ pub enum Body<'a> {
         /// The SOAPAction header.
         action: SoapAction<'a>,
     },
+    /// One SOAP envelope sent with `Transfer-Encoding: chunked`, for a body too large to be
+    /// written into one buffer before its length is known.
+    Chunked {
+        /// The SOAPAction header.
+        action: SoapAction<'a>,
+    },
 }
 
 /// Whether the CPE asks to keep the connection.
@@ -92,24 +98,34 @@ impl PostRequest<'_> {
             sink.write_str(self.user_agent)?;
             sink.write_str("\r\n")?;
         }
-        let len = match self.body {
-            Body::Empty => 0,
-            Body::Envelope { len, action } => {
-                sink.write_str("Content-Type: text/xml; charset=\"utf-8\"\r\n")?;
-                match action {
-                    SoapAction::Empty => sink.write_str("SOAPAction:\r\n")?,
-                    SoapAction::Quoted(v) => {
-                        sink.write_str("SOAPAction: \"")?;
-                        sink.write_str(v)?;
-                        sink.write_str("\"\r\n")?;
-                    }
-                }
-                len
-            }
+        let action = match self.body {
+            Body::Empty => None,
+            Body::Envelope { action, .. } | Body::Chunked { action } => Some(action),
         };
-        sink.write_str("Content-Length: ")?;
-        sink.write_u64(len as u64)?;
-        sink.write_str("\r\n")?;
+        if let Some(action) = action {
+            sink.write_str("Content-Type: text/xml; charset=\"utf-8\"\r\n")?;
+            match action {
+                SoapAction::Empty => sink.write_str("SOAPAction:\r\n")?,
+                SoapAction::Quoted(v) => {
+                    sink.write_str("SOAPAction: \"")?;
+                    sink.write_str(v)?;
+                    sink.write_str("\"\r\n")?;
+                }
+            }
+        }
+        let len = match self.body {
+            Body::Empty => Some(0),
+            Body::Envelope { len, .. } => Some(len),
+            Body::Chunked { .. } => None,
+        };
+        match len {
+            Some(len) => {
+                sink.write_str("Content-Length: ")?;
+                sink.write_u64(len as u64)?;
+                sink.write_str("\r\n")?;
+            }
+            None => sink.write_str("Transfer-Encoding: chunked\r\n")?,
+        }
         cookies.write_cookie_header(url.host(), url.path(), url.is_secure(), now, sink)?;
         let transport = if url.is_secure() {
             Transport::Tls
@@ -121,7 +137,7 @@ impl PostRequest<'_> {
             Connection::KeepAlive => "Connection: keep-alive\r\n",
             Connection::Close => "Connection: close\r\n",
         })?;
-        if self.expect == Expect::Continue && len > 0 {
+        if self.expect == Expect::Continue && len != Some(0) {
             sink.write_str("Expect: 100-continue\r\n")?;
         }
         sink.write_str("\r\n")
@@ -186,6 +202,26 @@ mod tests {
             "POST / HTTP/1.1\r\nHost: 127.0.0.1:17547\r\nContent-Length: 0\r\nCookie: session=dda2751438a85098\r\nConnection: keep-alive\r\n\r\n"
         );
         assert!(!h.contains("SOAPAction") && !h.contains("Content-Type") && !h.contains("Expect"));
+    }
+
+    #[test]
+    fn chunked_post_announces_transfer_encoding_instead_of_length() {
+        let url = Url::parse("http://127.0.0.1:17547/").unwrap();
+        let req = PostRequest {
+            url: &url,
+            body: Body::Chunked {
+                action: SoapAction::Empty,
+            },
+            user_agent: "",
+            connection: Connection::KeepAlive,
+            expect: Expect::Nothing,
+        };
+        let mut auth = ClientAuth::new(Preemptive::Never, &[0; 16]);
+        let h = head(&req, &CookieJar::new(), &mut auth);
+        assert_eq!(
+            h,
+            "POST / HTTP/1.1\r\nHost: 127.0.0.1:17547\r\nContent-Type: text/xml; charset=\"utf-8\"\r\nSOAPAction:\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n"
+        );
     }
 
     #[test]

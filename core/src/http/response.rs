@@ -114,6 +114,8 @@ pub struct Response<'b> {
     status: u16,
     head: &'b [u8],
     body: &'b [u8],
+    body_start: usize,
+    body_end: usize,
     persistence: Persistence,
     consumed: usize,
 }
@@ -127,6 +129,16 @@ impl<'b> Response<'b> {
     /// The body, contiguous even if it arrived chunked.
     pub const fn body(&self) -> &'b [u8] {
         self.body
+    }
+
+    /// Where [`Response::body`] lies in the buffer given to the parser, so a caller can find
+    /// the body again after the borrow ends.
+    pub fn body_range(&self) -> core::ops::Range<usize> {
+        if self.body.is_empty() {
+            0..0
+        } else {
+            self.body_start..self.body_end
+        }
     }
 
     /// Whether the connection stays usable.
@@ -473,6 +485,8 @@ fn complete(
         status: head.status,
         head: buf.get(head.start..head.body_start).unwrap_or(&[]),
         body: buf.get(head.body_start..body_end).unwrap_or(&[]),
+        body_start: head.body_start,
+        body_end,
         persistence,
         consumed,
     }

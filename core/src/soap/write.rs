@@ -66,6 +66,15 @@ pub fn encode(
     header: &HeaderOut<'_>,
     body: &dyn Message,
 ) -> Result {
+    envelope_open(sink, ns, header)?;
+    body.write(&mut Writer { sink: &mut *sink })?;
+    envelope_close(sink)
+}
+
+/// Writes everything before the message element: the XML declaration, the `Envelope` start
+/// tag with its namespace declarations, the `Header`, and the `Body` start tag. For callers that
+/// write a body piece by piece (see [`EntryWriter::new`]).
+pub fn envelope_open(sink: &mut dyn Sink, ns: CwmpNs, header: &HeaderOut<'_>) -> Result {
     let mut w = Writer { sink };
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<soap-env:Envelope xmlns:soap-env=\"")?;
     w.raw(SOAP_ENV)?;
@@ -100,10 +109,12 @@ pub fn encode(
         }
         w.raw("</soap-env:Header>")?;
     }
-    w.raw("<soap-env:Body>")?;
-    body.write(&mut w)?;
-    w.raw("</soap-env:Body></soap-env:Envelope>")?;
-    Ok(())
+    w.raw("<soap-env:Body>")
+}
+
+/// Writes everything after the message element.
+pub fn envelope_close(sink: &mut dyn Sink) -> Result {
+    Ok(sink.write_str("</soap-env:Body></soap-env:Envelope>")?)
 }
 
 /// Writes the elements of a message body.
@@ -211,6 +222,17 @@ impl<'s> Writer<'s> {
         self.close(tag)
     }
 
+    /// `<tag soap-enc:arrayType="TYPE[count]">`, for lists written entry by entry.
+    pub fn array_open<K: EntryKind>(&mut self, tag: &str, count: usize) -> Result {
+        self.raw("<")?;
+        self.raw(tag)?;
+        self.raw(" soap-enc:arrayType=\"")?;
+        self.raw(K::ARRAY_TYPE)?;
+        self.raw("[")?;
+        self.sink.write_u64(count as u64)?;
+        self.raw("]\">")
+    }
+
     /// Writes the entries of a list without an array wrapper; returns how many were written.
     pub fn entries<K: EntryKind>(&mut self, entries: &dyn Entries<K>) -> Result<usize> {
         let mut out = EntryWriter {
@@ -259,7 +281,12 @@ pub struct EntryWriter<'s, K> {
     _kind: PhantomData<K>,
 }
 
-impl<K> EntryWriter<'_, K> {
+impl<'s, K> EntryWriter<'s, K> {
+    /// A writer for entries of kind `K` straight into `sink`, for bodies written piece by piece.
+    pub fn new(sink: &'s mut dyn Sink) -> Self {
+        EntryWriter { w: Writer { sink }, written: 0, _kind: PhantomData }
+    }
+
     /// Entries written so far.
     pub fn written(&self) -> usize {
         self.written
