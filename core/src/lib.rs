@@ -11,6 +11,8 @@ extern crate std;
 #[macro_use]
 mod logging;
 
+pub mod control;
 pub mod limits;
 pub mod sink;
 pub mod time;
+pub mod ubus;
