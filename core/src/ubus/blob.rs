@@ -291,9 +291,7 @@ impl<'b> Writer<'b> {
         parts: &[&[u8]],
     ) -> Result<(), EncodeError> {
         let payload: usize = parts.iter().map(|p| p.len()).sum();
-        let raw_len = HEADER_LEN
-            .checked_add(payload)
-            .ok_or(EncodeError::Full)?;
+        let raw_len = HEADER_LEN.checked_add(payload).ok_or(EncodeError::Full)?;
         let mark = self.len;
         let dst = self.reserve(pad4(raw_len))?;
         // `dst` holds pad4(4 + sum of parts) bytes, so the header and every part fit.
@@ -406,7 +404,10 @@ mod tests {
 
     #[test]
     fn attribute_longer_than_buffer_is_rejected() {
-        assert_eq!(Attr::parse(&[0, 0, 0, 9, 1, 2, 3, 4]), Err(BlobError::Overrun));
+        assert_eq!(
+            Attr::parse(&[0, 0, 0, 9, 1, 2, 3, 4]),
+            Err(BlobError::Overrun)
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@
 
 use core::fmt;
 
-use super::blob::{pad4, Attr, Attrs, BlobError, EncodeError, Nest, Walk, Writer};
+use super::blob::{Attr, Attrs, BlobError, EncodeError, Nest, Walk, Writer, pad4};
 use crate::limits::UBUS_MAX_NESTING;
 
 /// A blobmsg value type (`BLOBMSG_TYPE_*`), also used as the argument type in object signatures.
@@ -409,8 +409,10 @@ impl<'a> Iterator for Values<'a> {
 
 const ZEROS: [u8; 4] = [0; 4];
 
-/// The name header of a blobmsg attribute: length, name, NUL, padding.
-fn name_header(name: &str) -> Result<([u8; 2], &[u8], &'static [u8]), EncodeError> {
+/// The name header of a blobmsg attribute: length, name, then NUL and padding.
+type NameHeader<'n> = ([u8; 2], &'n [u8], &'static [u8]);
+
+fn name_header(name: &str) -> Result<NameHeader<'_>, EncodeError> {
     let len = u16::try_from(name.len()).map_err(|_| EncodeError::NameTooLong)?;
     let used = 2 + name.len() + 1;
     // The NUL plus 0..=3 padding bytes: at most 4, the size of ZEROS.

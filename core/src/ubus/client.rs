@@ -27,8 +27,8 @@ use heapless::{Deque, Vec};
 use super::blob::{EncodeError, Writer};
 use super::blobmsg::{self, Table};
 use super::msg::{
-    frame_len, write_frame, AttrError, AttrId, Frame, FrameError, Framing, Header, MsgAttrs,
-    MsgType, Status, EVENT_OBJECT_ID, VERSION,
+    AttrError, AttrId, EVENT_OBJECT_ID, Frame, FrameError, Framing, Header, MsgAttrs, MsgType,
+    Status, VERSION, frame_len, write_frame,
 };
 use super::object::ObjectDef;
 use crate::limits::{
@@ -568,9 +568,7 @@ impl Client {
         if header.version != VERSION {
             return Err(Error::BadVersion(header.version));
         }
-        let kind = header
-            .kind()
-            .ok_or(Error::UnknownType(header.msg_type))?;
+        let kind = header.kind().ok_or(Error::UnknownType(header.msg_type))?;
         match (self.link, kind) {
             (Link::AwaitingHello, MsgType::Hello) => {
                 let client_id = header.peer;
@@ -610,17 +608,18 @@ impl Client {
         header: Header,
         attrs: &MsgAttrs<'a>,
     ) -> Result<Option<Event<'a>>, Error> {
-        if let Some(f) = self.in_flight {
-            if f.seq == header.seq && f.peer == header.peer {
-                if kind == MsgType::Data {
-                    if matches!(self.step, Step::AddObject | Step::AddListener) {
-                        self.candidate_id = attrs.objid();
-                    }
-                    return Ok(None);
+        if let Some(f) = self.in_flight
+            && f.seq == header.seq
+            && f.peer == header.peer
+        {
+            if kind == MsgType::Data {
+                if matches!(self.step, Step::AddObject | Step::AddListener) {
+                    self.candidate_id = attrs.objid();
                 }
-                let status = attrs.status().ok_or(Error::MissingAttr(AttrId::Status))?;
-                return Ok(self.finish_step(status));
+                return Ok(None);
             }
+            let status = attrs.status().ok_or(Error::MissingAttr(AttrId::Status))?;
+            return Ok(self.finish_step(status));
         }
         let Some(pos) = self
             .pending
@@ -681,7 +680,10 @@ impl Client {
             status,
         };
         if self.owed.push_back(owed).is_err() {
-            warn!("ubus: owed-reply queue full, dropping status {}", status.code());
+            warn!(
+                "ubus: owed-reply queue full, dropping status {}",
+                status.code()
+            );
         }
     }
 
@@ -767,10 +769,14 @@ impl Client {
             return Ok(None);
         }
         if let Some(owed) = self.owed.front().copied() {
-            let n = write_frame(buf, Header::new(MsgType::Status, owed.seq, owed.peer), |w| {
-                w.put_status(owed.status)?;
-                w.put_attr_u32(AttrId::ObjId, owed.obj_id)
-            })?;
+            let n = write_frame(
+                buf,
+                Header::new(MsgType::Status, owed.seq, owed.peer),
+                |w| {
+                    w.put_status(owed.status)?;
+                    w.put_attr_u32(AttrId::ObjId, owed.obj_id)
+                },
+            )?;
             self.owed.pop_front();
             return Ok(Some(n));
         }
@@ -961,7 +967,11 @@ impl Client {
         Ok(())
     }
 
-    fn write_status(token: &InvokeToken, status: Status, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    fn write_status(
+        token: &InvokeToken,
+        status: Status,
+        w: &mut Writer<'_>,
+    ) -> Result<(), EncodeError> {
         w.write_bytes(&Header::new(MsgType::Status, token.seq, token.peer).emit())?;
         let root = w.begin(AttrId::Unspec.to_u8())?;
         w.put_status(status)?;
@@ -1014,3 +1024,6 @@ impl Client {
         Ok(w.len())
     }
 }
+
+#[cfg(test)]
+mod tests;

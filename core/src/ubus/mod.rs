@@ -15,6 +15,9 @@ pub mod client;
 pub mod msg;
 pub mod object;
 
+#[cfg(test)]
+mod vectors;
+
 pub use blob::{EncodeError, Writer};
 pub use blobmsg::{Table, Type, Value};
 pub use client::{Client, Config, Event, Invoke, InvokeToken, RequestId};

@@ -12,7 +12,7 @@
 
 use core::fmt;
 
-use super::blob::{self, be_u32, Attr, Attrs, BlobError, EncodeError, Walk, Writer};
+use super::blob::{self, Attr, Attrs, BlobError, EncodeError, Walk, Writer, be_u32};
 use super::blobmsg;
 
 /// Size of the message header.
@@ -159,10 +159,7 @@ impl AttrId {
     /// The payload shape the receiver checks (PROTOCOL.md §6).
     const fn payload(self) -> Payload {
         match self {
-            AttrId::Status
-            | AttrId::ObjId
-            | AttrId::ObjType
-            | AttrId::Target => Payload::Int32,
+            AttrId::Status | AttrId::ObjId | AttrId::ObjType | AttrId::Target => Payload::Int32,
             AttrId::Active | AttrId::NoReply => Payload::Int8,
             AttrId::ObjPath | AttrId::Method | AttrId::User | AttrId::Group => Payload::String,
             AttrId::Signature | AttrId::Data | AttrId::Subscribers => Payload::Nested,
@@ -774,10 +771,7 @@ mod tests {
     fn frame_len_reports_total_once_header_is_in() {
         let mut buf = [0u8; 12];
         buf[8..].copy_from_slice(&100u32.to_be_bytes());
-        assert_eq!(
-            frame_len(&buf, 1024),
-            Ok(Framing::Partial { needed: 108 })
-        );
+        assert_eq!(frame_len(&buf, 1024), Ok(Framing::Partial { needed: 108 }));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use super::blob::{EncodeError, Writer};
 use super::blobmsg::Type;
-use super::msg::{write_frame, AttrId, Header, MsgType};
+use super::msg::{AttrId, Header, MsgType, write_frame};
 
 /// One argument of a method: its name and expected blobmsg type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
