@@ -412,20 +412,26 @@ const ZEROS: [u8; 4] = [0; 4];
 /// The name header of a blobmsg attribute: length, name, then NUL and padding.
 type NameHeader<'n> = ([u8; 2], &'n [u8], &'static [u8]);
 
-fn name_header(name: &str) -> Result<NameHeader<'_>, EncodeError> {
+fn name_header(name: &[u8]) -> Result<NameHeader<'_>, EncodeError> {
     let len = u16::try_from(name.len()).map_err(|_| EncodeError::NameTooLong)?;
     let used = 2 + name.len() + 1;
     // The NUL plus 0..=3 padding bytes: at most 4, the size of ZEROS.
     let nul_and_pad = &ZEROS[..=(pad4(used) - used)];
-    Ok((len.to_be_bytes(), name.as_bytes(), nul_and_pad))
+    Ok((len.to_be_bytes(), name, nul_and_pad))
 }
 
 /// blobmsg encoding on top of the blob [`Writer`]. Array elements are written with an empty name.
 impl Writer<'_> {
     /// Writes one blobmsg attribute of type `kind` whose value bytes are `value`.
     pub fn put_field(&mut self, kind: Type, name: &str, value: &[u8]) -> Result<(), EncodeError> {
+        self.put_raw_field(kind.id(), name.as_bytes(), value)
+    }
+
+    /// Writes one blobmsg attribute from raw parts: any type id, a name in bytes, the value
+    /// bytes (`blobmsg_add_field`; used to copy attributes through unchanged).
+    pub fn put_raw_field(&mut self, id: u8, name: &[u8], value: &[u8]) -> Result<(), EncodeError> {
         let (len, name, pad) = name_header(name)?;
-        self.put_parts(kind.id(), true, &[&len, name, pad, value])
+        self.put_parts(id, true, &[&len, name, pad, value])
     }
 
     /// Writes a string (a NUL is appended).
@@ -435,7 +441,7 @@ impl Writer<'_> {
 
     /// Writes a string from raw bytes (a NUL is appended).
     pub fn put_bytes_str(&mut self, name: &str, value: &[u8]) -> Result<(), EncodeError> {
-        let (len, name, pad) = name_header(name)?;
+        let (len, name, pad) = name_header(name.as_bytes())?;
         self.put_parts(Type::String.id(), true, &[&len, name, pad, value, &[0]])
     }
 
@@ -476,13 +482,13 @@ impl Writer<'_> {
 
     /// Opens a table; close it with [`Writer::close`].
     pub fn open_table(&mut self, name: &str) -> Result<Nest, EncodeError> {
-        let (len, name, pad) = name_header(name)?;
+        let (len, name, pad) = name_header(name.as_bytes())?;
         self.begin_extended(Type::Table.id(), &[&len, name, pad])
     }
 
     /// Opens an array; close it with [`Writer::close`].
     pub fn open_array(&mut self, name: &str) -> Result<Nest, EncodeError> {
-        let (len, name, pad) = name_header(name)?;
+        let (len, name, pad) = name_header(name.as_bytes())?;
         self.begin_extended(Type::Array.id(), &[&len, name, pad])
     }
 
