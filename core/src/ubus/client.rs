@@ -370,6 +370,8 @@ struct Pending {
     peer: u32,
     kind: Kind,
     deadline: Instant,
+    /// The connection was reset while it waited; reported by `poll_event`, never matched.
+    aborted: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -380,7 +382,7 @@ struct Owed {
     status: Status,
 }
 
-/// The client. About 500 bytes of state; no buffers of its own.
+/// The client: a few hundred bytes of state (see the size test), no buffers of its own.
 #[derive(Debug)]
 pub struct Client {
     config: Config,
@@ -395,7 +397,6 @@ pub struct Client {
     candidate_id: Option<u32>,
     owed: Deque<Owed, UBUS_MAX_OWED_REPLIES>,
     pending: Vec<Pending, UBUS_MAX_PENDING_REQUESTS>,
-    aborted: Vec<RequestId, UBUS_MAX_PENDING_REQUESTS>,
 }
 
 impl Client {
@@ -420,7 +421,6 @@ impl Client {
             candidate_id: None,
             owed: Deque::new(),
             pending: Vec::new(),
-            aborted: Vec::new(),
         })
     }
 
@@ -443,8 +443,9 @@ impl Client {
     }
 
     /// Forgets the connection (socket closed or a fatal error): requests in flight end with
-    /// `ConnectionFailed` through [`Client::poll_event`], owed replies are dropped, and the next
-    /// frame must be a HELLO, after which everything is registered again.
+    /// `ConnectionFailed` through [`Client::poll_event`] (they hold their slot until then), owed
+    /// replies are dropped, and the next frame must be a HELLO, after which everything is
+    /// registered again.
     pub fn reset(&mut self) {
         self.generation = self.generation.wrapping_add(1);
         self.link = Link::AwaitingHello;
@@ -455,16 +456,13 @@ impl Client {
         self.in_flight = None;
         self.candidate_id = None;
         self.owed.clear();
-        for p in &self.pending {
-            // `aborted` has the same capacity as `pending` and is drained before new requests
-            // can fill `pending` again only if the caller polls; overflow would lose a report.
-            if self.aborted.push(p.id).is_err() {
-                warn!("ubus: aborted-request report dropped");
-            }
+        for p in &mut self.pending {
+            p.aborted = true;
         }
-        self.pending.clear();
     }
 
+    /// The next sequence number not held by a request in flight (skipping 0). At most
+    /// `UBUS_MAX_PENDING_REQUESTS + 1` numbers are held, so the loop ends within that many turns.
     fn next_seq(&mut self) -> u16 {
         loop {
             let seq = self.next_seq;
@@ -624,7 +622,7 @@ impl Client {
         let Some(pos) = self
             .pending
             .iter()
-            .position(|p| p.seq == header.seq && p.peer == header.peer)
+            .position(|p| !p.aborted && p.seq == header.seq && p.peer == header.peer)
         else {
             debug!("ubus: reply to no request (seq {})", header.seq);
             return Ok(None);
@@ -828,9 +826,10 @@ impl Client {
     /// The next event that does not come from a frame: a request ended by its timeout or by a
     /// reset, or a registration that timed out. Call until `None`.
     pub fn poll_event(&mut self, now: Instant) -> Option<Event<'static>> {
-        if let Some(request) = self.aborted.pop() {
+        if let Some(pos) = self.pending.iter().position(|p| p.aborted) {
+            let pending = self.pending.swap_remove(pos);
             return Some(Event::Done {
-                request,
+                request: pending.id,
                 status: Status::ConnectionFailed,
             });
         }
@@ -847,7 +846,12 @@ impl Client {
 
     /// When [`Client::poll_event`] must next be called, if anything is waiting.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let pending = self.pending.iter().map(|p| p.deadline).min();
+        // An aborted request is due at once.
+        let pending = self
+            .pending
+            .iter()
+            .map(|p| if p.aborted { Instant::ZERO } else { p.deadline })
+            .min();
         let step = self.in_flight.map(|f| f.deadline);
         match (pending, step) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -883,6 +887,7 @@ impl Client {
             peer,
             kind,
             deadline: now + self.config.request_timeout,
+            aborted: false,
         };
         self.pending
             .push(pending)
