@@ -16,6 +16,7 @@ case "$t" in
     cr_request) copy "$V"/genieacs/*/*_cr_request.http ;;
     http_response) copy "$V"/genieacs/*/*_cr_response.http ;;
     digest_header) ;;
+    control_json) ;; # seeds in fuzz/seeds/control_json
 esac
 if [ -d "$ROOT/fuzz/seeds/$t" ]; then
     copy "$ROOT/fuzz/seeds/$t"/*

@@ -12,10 +12,12 @@ extern crate std;
 mod logging;
 
 pub mod agent;
+pub mod control;
 pub mod datamodel;
 pub mod http;
 pub mod limits;
 pub mod sink;
 pub mod soap;
 pub mod time;
+pub mod ubus;
 pub mod xml;

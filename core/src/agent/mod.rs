@@ -4,7 +4,7 @@ pub mod events;
 pub mod inform;
 pub mod mgmt;
 pub mod notify;
+pub mod outgoing;
 pub mod retry;
 pub mod schedule;
 pub mod transfers;
-pub mod outgoing;

@@ -65,12 +65,22 @@ pub struct Window<'s> {
 
 impl<'s> Window<'s> {
     fn new(sink: &'s mut dyn Rollback, skip: usize) -> Self {
-        Window { sink, skip, index: 0, full: false, largest: 0, error: None }
+        Window {
+            sink,
+            skip,
+            index: 0,
+            full: false,
+            largest: 0,
+            error: None,
+        }
     }
 
     /// Offers one entry; its bytes are written by `write`. Returns `Break` once the window
     /// is full (the entry was not written and will be the first of the next window).
-    pub fn entry(&mut self, write: impl FnOnce(&mut dyn Sink) -> Result<(), EncodeError>) -> ControlFlow<()> {
+    pub fn entry(
+        &mut self,
+        write: impl FnOnce(&mut dyn Sink) -> Result<(), EncodeError>,
+    ) -> ControlFlow<()> {
         if self.full || self.error.is_some() {
             return ControlFlow::Break(());
         }
@@ -141,7 +151,13 @@ pub fn measure(body: &mut dyn Body) -> Result<Measure, EncodeError> {
     let before_suffix = counter.count();
     body.suffix(&mut counter)?;
     let total = counter.count();
-    Ok(Measure { entries, largest_entry: largest, prefix, suffix: total - before_suffix, total })
+    Ok(Measure {
+        entries,
+        largest_entry: largest,
+        prefix,
+        suffix: total - before_suffix,
+        total,
+    })
 }
 
 /// True when a body with this measure can be sent through a buffer of `tx_len` bytes: every
@@ -221,7 +237,10 @@ impl Outgoing {
         self.chunked = None;
         let mut sink = SliceSink::new(tx);
         head(&mut sink, None).map_err(|_| FrameError::HeadTooLarge)?;
-        Ok(Segment { range: 0..sink.len(), last: true })
+        Ok(Segment {
+            range: 0..sink.len(),
+            last: true,
+        })
     }
 
     /// Starts a message: the whole of it if it fits `tx`, else its head (then call
@@ -242,17 +261,24 @@ impl Outgoing {
             Ok(()) => {
                 let body_len = sink.len();
                 let mut h = SliceSink::new(head_area);
-                head(&mut h, Some(Framing::Length(body_len))).map_err(|_| FrameError::HeadTooLarge)?;
+                head(&mut h, Some(Framing::Length(body_len)))
+                    .map_err(|_| FrameError::HeadTooLarge)?;
                 let head_len = h.len();
                 let start = HEAD_RESERVE - head_len;
                 tx.copy_within(0..head_len, start);
-                Ok(Segment { range: start..HEAD_RESERVE + body_len, last: true })
+                Ok(Segment {
+                    range: start..HEAD_RESERVE + body_len,
+                    last: true,
+                })
             }
             Err(EncodeError::Full) => {
                 let mut h = SliceSink::new(tx);
                 head(&mut h, Some(Framing::Chunked)).map_err(|_| FrameError::HeadTooLarge)?;
                 self.chunked = Some((Stage::Prefix, 0));
-                Ok(Segment { range: 0..h.len(), last: false })
+                Ok(Segment {
+                    range: 0..h.len(),
+                    last: false,
+                })
             }
             Err(e) => Err(FrameError::Body(e)),
         }
@@ -333,8 +359,15 @@ impl Outgoing {
             tx[end..end + trailer.len()].copy_from_slice(trailer);
             end += trailer.len();
         }
-        self.chunked = if last { None } else { Some((stage, next_entry)) };
-        Ok(Segment { range: start..end, last })
+        self.chunked = if last {
+            None
+        } else {
+            Some((stage, next_entry))
+        };
+        Ok(Segment {
+            range: start..end,
+            last,
+        })
     }
 }
 
@@ -454,7 +487,8 @@ mod tests {
         let mut out = Vec::new();
         loop {
             let line_end = b.windows(2).position(|w| w == b"\r\n").unwrap();
-            let n = usize::from_str_radix(std::str::from_utf8(&b[..line_end]).unwrap(), 16).unwrap();
+            let n =
+                usize::from_str_radix(std::str::from_utf8(&b[..line_end]).unwrap(), 16).unwrap();
             b = &b[line_end + 2..];
             if n == 0 {
                 assert_eq!(b, b"\r\n");
@@ -470,7 +504,10 @@ mod tests {
     fn small_body_goes_in_one_piece_with_its_length() {
         let wire = send(10, MIN_TX_BUFFER);
         let body = expected(10);
-        assert_eq!(String::from_utf8(wire).unwrap(), std::format!("H {}\r\n\r\n{body}", body.len()));
+        assert_eq!(
+            String::from_utf8(wire).unwrap(),
+            std::format!("H {}\r\n\r\n{body}", body.len())
+        );
     }
 
     #[test]
@@ -491,7 +528,10 @@ mod tests {
             let wire = send(1500, MIN_TX_BUFFER + extra);
             let head = b"H chunked\r\n\r\n";
             if wire.starts_with(head) {
-                assert_eq!(String::from_utf8(dechunk(&wire[head.len()..])).unwrap(), expected(1500));
+                assert_eq!(
+                    String::from_utf8(dechunk(&wire[head.len()..])).unwrap(),
+                    expected(1500)
+                );
             }
         }
     }
@@ -537,7 +577,10 @@ mod tests {
     fn small_buffer_is_refused() {
         let mut tx = std::vec![0u8; MIN_TX_BUFFER - 1];
         let mut out = Outgoing::new();
-        assert_eq!(out.start(&mut Numbers { n: 1 }, &mut tx, &mut head), Err(FrameError::BufferTooSmall));
+        assert_eq!(
+            out.start(&mut Numbers { n: 1 }, &mut tx, &mut head),
+            Err(FrameError::BufferTooSmall)
+        );
     }
 
     #[test]

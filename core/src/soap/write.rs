@@ -284,7 +284,11 @@ pub struct EntryWriter<'s, K> {
 impl<'s, K> EntryWriter<'s, K> {
     /// A writer for entries of kind `K` straight into `sink`, for bodies written piece by piece.
     pub fn new(sink: &'s mut dyn Sink) -> Self {
-        EntryWriter { w: Writer { sink }, written: 0, _kind: PhantomData }
+        EntryWriter {
+            w: Writer { sink },
+            written: 0,
+            _kind: PhantomData,
+        }
     }
 
     /// Entries written so far.
