@@ -206,6 +206,9 @@ enum Stage {
     Done,
 }
 
+/// Writes the HTTP head for a body framed as given (`None`: no body at all).
+pub type HeadWriter<'a> = dyn FnMut(&mut dyn Sink, Option<Framing>) -> Result<(), Full> + 'a;
+
 /// The framing state of the message being sent.
 #[derive(Debug, Clone, Default)]
 pub struct Outgoing {
@@ -232,7 +235,7 @@ impl Outgoing {
     pub fn empty(
         &mut self,
         tx: &mut [u8],
-        head: &mut dyn FnMut(&mut dyn Sink, Option<Framing>) -> Result<(), Full>,
+        head: &mut HeadWriter<'_>,
     ) -> Result<Segment, FrameError> {
         self.chunked = None;
         let mut sink = SliceSink::new(tx);
@@ -249,7 +252,7 @@ impl Outgoing {
         &mut self,
         body: &mut dyn Body,
         tx: &mut [u8],
-        head: &mut dyn FnMut(&mut dyn Sink, Option<Framing>) -> Result<(), Full>,
+        head: &mut HeadWriter<'_>,
     ) -> Result<Segment, FrameError> {
         self.chunked = None;
         if tx.len() < MIN_TX_BUFFER {
