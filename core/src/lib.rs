@@ -11,6 +11,7 @@ extern crate std;
 #[macro_use]
 mod logging;
 
+pub mod config;
 pub mod limits;
 pub mod sink;
 pub mod soap;
