@@ -14,6 +14,7 @@ case "$t" in
     soap_parse) copy "$V"/genieacs/*/*_acs_*.xml "$V"/genieacs/*/*_cpe_*.xml ;;
     ubus_frame) copy "$V"/ubus/*/*.bin ;;
     cr_request) copy "$V"/genieacs/*/*_cr_request.http ;;
+    uci_config) copy "$ROOT"/testdata/uci/cwmp.* ;;
 esac
 if [ -d "$ROOT/fuzz/seeds/$t" ]; then
     copy "$ROOT/fuzz/seeds/$t"/*

@@ -516,6 +516,7 @@ pub(super) fn read<'a>(file: &'a str, input: &'a [u8]) -> Result<Parsed<'a>, Con
                     }
                 };
                 if let Some(s) = current {
+                    // `index` is below `Section::ALL.len()`, the length of `section_at`.
                     match section_at[s.index()] {
                         0 => section_at[s.index()] = line,
                         first_line => warn(WarningKind::RepeatedSection {
@@ -559,6 +560,7 @@ pub(super) fn read<'a>(file: &'a str, input: &'a [u8]) -> Result<Parsed<'a>, Con
                 option: option.name,
             }));
         }
+        // `index` enumerates OPTIONS, the length of `set_at`.
         match set_at[index] {
             0 => set_at[index] = line,
             first_line => warn(WarningKind::DuplicateOption {

@@ -941,4 +941,3 @@ fn readme_documents_every_option_with_its_default() {
         );
     }
 }
-
