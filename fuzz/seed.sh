@@ -17,6 +17,7 @@ case "$t" in
     http_response) copy "$V"/genieacs/*/*_cr_response.http ;;
     digest_header) ;;
     control_json) ;; # seeds in fuzz/seeds/control_json
+    uci_config) copy "$ROOT"/testdata/uci/cwmp.* ;;
 esac
 if [ -d "$ROOT/fuzz/seeds/$t" ]; then
     copy "$ROOT/fuzz/seeds/$t"/*

@@ -12,6 +12,7 @@ extern crate std;
 mod logging;
 
 pub mod agent;
+pub mod config;
 pub mod control;
 pub mod datamodel;
 pub mod http;
