@@ -17,6 +17,7 @@ pub mod control;
 pub mod datamodel;
 pub mod http;
 pub mod limits;
+pub mod persist;
 pub mod sink;
 pub mod soap;
 pub mod time;

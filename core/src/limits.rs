@@ -260,3 +260,24 @@ pub const CONFIG_TX_BUFFER_RANGE: (u32, u32) = (1024, 1024 * 1024);
 /// Smallest and largest `max_envelope` (biggest ACS message accepted). 4 KiB holds any short
 /// RPC; 4 MiB is more than any ACS sends and still fits a router's RAM.
 pub const CONFIG_ENVELOPE_RANGE: (u32, u32) = (4096, 4 * 1024 * 1024);
+/// The least time the agent waits for an ACS response (TR-069 §3.4.2: at least 30 s).
+pub const SESSION_TIMEOUT_MIN: u32 = 30;
+/// Times an identical request is re-sent after ACS fault 8005 before the session fails
+/// (icwmp: 5; easycwmp: 10).
+pub const RETRY_REQUEST_MAX: u8 = 5;
+/// Pending outputs (connect, close, persist, effects) between two polls of the agent.
+pub const AGENT_OUTPUTS_MAX: usize = 16;
+/// Parameters in one Inform's ParameterList (forced, changed and InformParameter ones), checked
+/// for repeats by name hash; beyond it the list is cut and the cut logged.
+pub const INFORM_SEEN_MAX: usize = 256;
+/// Per-parameter faults listed in a 9003 answer to SetParameterValues (the first ones in
+/// request order; the fault itself is 9003 whatever their number).
+pub const SPV_FAULTS_MAX: usize = 32;
+
+// ---- persist
+
+/// Largest state snapshot, bytes: every table full with maximal strings stays below it.
+pub const SNAPSHOT_MAX: usize = 48 * 1024;
+/// Scratch space for unescaping one JSON string of the snapshot (the longest field is a
+/// 256-character URL; escapes only shrink it).
+pub const SNAPSHOT_STRING_SCRATCH: usize = 1024;

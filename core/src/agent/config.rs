@@ -38,7 +38,13 @@ impl Default for ConnectionRequest {
         let _ = path.push_str("/");
         let mut realm = heapless::String::new();
         let _ = realm.push_str("cwmpd");
-        ConnectionRequest { enable: true, path, realm, rate_limit: 50, rate_window: 5 }
+        ConnectionRequest {
+            enable: true,
+            path,
+            realm,
+            rate_limit: 50,
+            rate_window: 5,
+        }
     }
 }
 

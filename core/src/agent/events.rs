@@ -326,9 +326,7 @@ impl EventQueue {
     /// CONNECTION REQUEST` is dropped (digest §4.2: never retried).
     pub fn session_failed(&mut self) {
         self.items.retain(|e| e.code.retried());
-        for e in self.items.iter_mut() {
-            e.in_flight = false;
-        }
+        self.session_ended();
     }
 
     /// The session ended: events still marked (those waiting for an RPC response that never
@@ -336,6 +334,17 @@ impl EventQueue {
     pub fn session_ended(&mut self) {
         for e in self.items.iter_mut() {
             e.in_flight = false;
+        }
+        // A single code raised again during the session now has a twin: keep one.
+        let mut i = 0;
+        while i < self.items.len() {
+            let code = self.items[i].code;
+            let twin = !code.is_multiple() && self.items[..i].iter().any(|e| e.code == code);
+            if twin {
+                self.items.remove(i);
+            } else {
+                i += 1;
+            }
         }
     }
 
@@ -450,6 +459,17 @@ mod tests {
         q.session_failed();
         assert_eq!(codes(&q), ["4 VALUE CHANGE"]);
         assert!(q.has_retryable());
+    }
+
+    #[test]
+    fn failed_session_merges_a_single_code_raised_again() {
+        let mut q = EventQueue::new();
+        q.push(EventCode::Periodic, "", None).unwrap();
+        q.start_inform(false);
+        q.push(EventCode::Periodic, "", None).unwrap();
+        assert_eq!(q.len(), 2);
+        q.session_failed();
+        assert_eq!(codes(&q), ["2 PERIODIC"]);
     }
 
     #[test]

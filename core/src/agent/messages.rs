@@ -21,8 +21,7 @@ use crate::soap::read::ParameterValue;
 use crate::soap::write::{
     self, AllQueuedTransferOut, AllQueuedTransferStruct, DeviceIdOut, EncodeError, EntryWriter,
     EventStruct, HeaderOut, Message, ParameterAttributeStruct, ParameterInfoStruct,
-    ParameterValueStruct, QueuedTransferStruct, SpvFaultEntry, TransferFaultOut,
-    Writer,
+    ParameterValueStruct, QueuedTransferStruct, SpvFaultEntry, TransferFaultOut, Writer,
 };
 use crate::soap::{AcsMessage, CwmpNs, Envelope, FaultCode, List, Text};
 use crate::time::{DateTime, UnixTime};
@@ -90,6 +89,8 @@ pub enum Reply {
 }
 
 /// What the next POST carries.
+// Held once per session; the per-parameter fault list is the large variant.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outbound {
     /// The Inform.
@@ -247,7 +248,11 @@ impl Producer<'_, '_> {
         let mut w = Writer::new(&mut *sink);
         w.close("Event")?;
         w.unsigned("MaxEnvelopes", 1)?;
-        let now = self.ctx.wall.map(DateTime::from_unix).unwrap_or(DateTime::UNKNOWN);
+        let now = self
+            .ctx
+            .wall
+            .map(DateTime::from_unix)
+            .unwrap_or(DateTime::UNKNOWN);
         w.datetime("CurrentTime", &now)?;
         w.unsigned("RetryCount", u64::from(self.ctx.retry_count))?;
         w.array_open::<ParameterValueStruct>("ParameterList", self.count)
@@ -263,10 +268,15 @@ impl Producer<'_, '_> {
                 return ControlFlow::Continue(());
             }
             if seen.push(h).is_err() {
-                warn!("inform: more than {} parameters, the rest is left out", INFORM_SEEN_MAX);
+                warn!(
+                    "inform: more than {} parameters, the rest is left out",
+                    INFORM_SEEN_MAX
+                );
                 return ControlFlow::Break(());
             }
-            window.entry(|s| EntryWriter::<ParameterValueStruct>::new(s).push(p.name, p.value, p.value_type))
+            window.entry(|s| {
+                EntryWriter::<ParameterValueStruct>::new(s).push(p.name, p.value, p.value_type)
+            })
         };
         // 1. Forced Inform parameters (digest §4.3), in the order of the list.
         for name in FORCED_DATA_MODEL.iter().chain(mgmt::FORCED.iter()) {
@@ -295,7 +305,11 @@ impl Producer<'_, '_> {
         // 3. InformParameter entries whose event list matches this Inform.
         let events = self.ctx.events;
         let codes = || events.in_flight().map(|e| e.code);
-        for ip in ms.inform_params.iter().filter(|p| p.enable && !p.parameter_name.is_empty()) {
+        for ip in ms
+            .inform_params
+            .iter()
+            .filter(|p| p.enable && !p.parameter_name.is_empty())
+        {
             if !event_list_matches(&ip.event_list, codes()) {
                 continue;
             }
@@ -313,7 +327,12 @@ impl Producer<'_, '_> {
         }
     }
 
-    fn list_open<K: write::EntryKind>(&self, sink: &mut dyn Sink, method: &str, tag: &str) -> Result<(), EncodeError> {
+    fn list_open<K: write::EntryKind>(
+        &self,
+        sink: &mut dyn Sink,
+        method: &str,
+        tag: &str,
+    ) -> Result<(), EncodeError> {
         self.open(sink)?;
         let mut w = Writer::new(sink);
         w.open_method(method)?;
@@ -328,8 +347,12 @@ impl Producer<'_, '_> {
     }
 
     fn gpv_entries(&mut self, window: &mut Window<'_>) {
-        let Ok(env) = Envelope::parse(self.ctx.request) else { return };
-        let Ok(AcsMessage::GetParameterValues { names }) = env.acs_message() else { return };
+        let Ok(env) = Envelope::parse(self.ctx.request) else {
+            return;
+        };
+        let Ok(AcsMessage::GetParameterValues { names }) = env.acs_message() else {
+            return;
+        };
         for name in names.iter() {
             let Some(name) = decode_name(name) else {
                 self.fault = Some(FaultCode::INVALID_PARAMETER_NAME);
@@ -337,7 +360,9 @@ impl Producer<'_, '_> {
             };
             let mut flow = ControlFlow::Continue(());
             let r = walk_params(&mut *self.ctx.dm, self.ctx.ms, &name, &mut |p| {
-                flow = window.entry(|s| EntryWriter::<ParameterValueStruct>::new(s).push(p.name, p.value, p.value_type));
+                flow = window.entry(|s| {
+                    EntryWriter::<ParameterValueStruct>::new(s).push(p.name, p.value, p.value_type)
+                });
                 flow
             });
             if let Err(code) = r {
@@ -351,23 +376,38 @@ impl Producer<'_, '_> {
     }
 
     fn gpn_entries(&mut self, window: &mut Window<'_>) {
-        let Ok(env) = Envelope::parse(self.ctx.request) else { return };
-        let Ok(AcsMessage::GetParameterNames { path, next_level }) = env.acs_message() else { return };
+        let Ok(env) = Envelope::parse(self.ctx.request) else {
+            return;
+        };
+        let Ok(AcsMessage::GetParameterNames { path, next_level }) = env.acs_message() else {
+            return;
+        };
         let Some(path) = decode_name(path) else {
             self.fault = Some(FaultCode::INVALID_PARAMETER_NAME);
             return;
         };
-        let r = walk_names(&mut *self.ctx.dm, self.ctx.ms, &path, next_level, &mut |n| {
-            window.entry(|s| EntryWriter::<ParameterInfoStruct>::new(s).push(n.name, n.writable))
-        });
+        let r = walk_names(
+            &mut *self.ctx.dm,
+            self.ctx.ms,
+            &path,
+            next_level,
+            &mut |n| {
+                window
+                    .entry(|s| EntryWriter::<ParameterInfoStruct>::new(s).push(n.name, n.writable))
+            },
+        );
         if let Err(code) = r {
             self.fault = Some(code);
         }
     }
 
     fn gpa_entries(&mut self, window: &mut Window<'_>) {
-        let Ok(env) = Envelope::parse(self.ctx.request) else { return };
-        let Ok(AcsMessage::GetParameterAttributes { names }) = env.acs_message() else { return };
+        let Ok(env) = Envelope::parse(self.ctx.request) else {
+            return;
+        };
+        let Ok(AcsMessage::GetParameterAttributes { names }) = env.acs_message() else {
+            return;
+        };
         let notify = self.ctx.notify;
         for name in names.iter() {
             let Some(name) = decode_name(name) else {
@@ -379,7 +419,11 @@ impl Producer<'_, '_> {
                 let (notification, subscriber) = notify.effective(p.name);
                 let access: &[&str] = if subscriber { &["Subscriber"] } else { &[] };
                 flow = window.entry(|s| {
-                    EntryWriter::<ParameterAttributeStruct>::new(s).push(p.name, notification, &access)
+                    EntryWriter::<ParameterAttributeStruct>::new(s).push(
+                        p.name,
+                        notification,
+                        &access,
+                    )
                 });
                 flow
             });
@@ -394,8 +438,12 @@ impl Producer<'_, '_> {
     }
 
     fn spv_fault_entries(&mut self, faults: &[(u32, FaultCode)], window: &mut Window<'_>) {
-        let Ok(env) = Envelope::parse(self.ctx.request) else { return };
-        let Ok(AcsMessage::SetParameterValues(spv)) = env.acs_message() else { return };
+        let Ok(env) = Envelope::parse(self.ctx.request) else {
+            return;
+        };
+        let Ok(AcsMessage::SetParameterValues(spv)) = env.acs_message() else {
+            return;
+        };
         let list: &List<'_, ParameterValue<'_>> = &spv.parameters;
         for (i, p) in list.iter().enumerate() {
             let Some((_, code)) = faults.iter().find(|(idx, _)| *idx as usize == i) else {
@@ -403,7 +451,9 @@ impl Producer<'_, '_> {
             };
             let name = decode_name(p.name).unwrap_or_default();
             if window
-                .entry(|s| EntryWriter::<SpvFaultEntry>::new(s).push(&name, *code, code.description()))
+                .entry(|s| {
+                    EntryWriter::<SpvFaultEntry>::new(s).push(&name, *code, code.description())
+                })
                 .is_break()
             {
                 return;
@@ -418,17 +468,32 @@ impl Body for Producer<'_, '_> {
             Outbound::Inform => self.inform_prefix(sink),
             Outbound::TransferComplete(id) => {
                 let Some(t) = self.ctx.transfers.get(*id) else {
-                    return Err(EncodeError::CountMismatch { declared: 1, written: 0 });
+                    return Err(EncodeError::CountMismatch {
+                        declared: 1,
+                        written: 0,
+                    });
                 };
                 let (fault, start, complete) = match t.state {
-                    TransferState::Done { fault, start, complete } => (fault, start, complete),
-                    _ => (FaultCode::INTERNAL_ERROR, DateTime::UNKNOWN, DateTime::UNKNOWN),
+                    TransferState::Done {
+                        fault,
+                        start,
+                        complete,
+                    } => (fault, start, complete),
+                    _ => (
+                        FaultCode::INTERNAL_ERROR,
+                        DateTime::UNKNOWN,
+                        DateTime::UNKNOWN,
+                    ),
                 };
                 let body = write::TransferComplete {
                     command_key: &t.command_key,
                     fault: TransferFaultOut {
                         code: fault,
-                        string: if fault == FaultCode::NONE { "" } else { fault.description() },
+                        string: if fault == FaultCode::NONE {
+                            ""
+                        } else {
+                            fault.description()
+                        },
                     },
                     start_time: start,
                     complete_time: complete,
@@ -439,7 +504,9 @@ impl Body for Producer<'_, '_> {
             Outbound::Empty => Ok(()),
             Outbound::Reply(r) => match r {
                 Reply::Fault(code) => self.whole(sink, &write::Fault::new(*code)),
-                Reply::MustUnderstand(entry) => self.whole(sink, &write::MustUnderstandFault { entry }),
+                Reply::MustUnderstand(entry) => {
+                    self.whole(sink, &write::MustUnderstandFault { entry })
+                }
                 Reply::SpvFault(_) => {
                     self.open(sink)?;
                     sink.write_str(
@@ -455,35 +522,56 @@ impl Body for Producer<'_, '_> {
                 Reply::SetParameterValues(status) => {
                     self.whole(sink, &write::StatusResponse::SetParameterValues(*status))
                 }
-                Reply::DeleteObject(status) => self.whole(sink, &write::StatusResponse::DeleteObject(*status)),
-                Reply::AddObject { instance, status } => {
-                    self.whole(sink, &write::AddObjectResponse { instance_number: *instance, status: *status })
+                Reply::DeleteObject(status) => {
+                    self.whole(sink, &write::StatusResponse::DeleteObject(*status))
                 }
+                Reply::AddObject { instance, status } => self.whole(
+                    sink,
+                    &write::AddObjectResponse {
+                        instance_number: *instance,
+                        status: *status,
+                    },
+                ),
                 Reply::Empty(e) => self.whole(sink, e),
-                Reply::TransferPending { upload } => self.whole(sink, &write::TransferResponse::pending(*upload)),
-                Reply::GetParameterValues(_) => {
-                    self.list_open::<ParameterValueStruct>(sink, "GetParameterValuesResponse", "ParameterList")
+                Reply::TransferPending { upload } => {
+                    self.whole(sink, &write::TransferResponse::pending(*upload))
                 }
-                Reply::GetParameterNames(_) => {
-                    self.list_open::<ParameterInfoStruct>(sink, "GetParameterNamesResponse", "ParameterList")
-                }
-                Reply::GetParameterAttributes(_) => {
-                    self.list_open::<ParameterAttributeStruct>(sink, "GetParameterAttributesResponse", "ParameterList")
-                }
+                Reply::GetParameterValues(_) => self.list_open::<ParameterValueStruct>(
+                    sink,
+                    "GetParameterValuesResponse",
+                    "ParameterList",
+                ),
+                Reply::GetParameterNames(_) => self.list_open::<ParameterInfoStruct>(
+                    sink,
+                    "GetParameterNamesResponse",
+                    "ParameterList",
+                ),
+                Reply::GetParameterAttributes(_) => self.list_open::<ParameterAttributeStruct>(
+                    sink,
+                    "GetParameterAttributesResponse",
+                    "ParameterList",
+                ),
                 Reply::GetQueuedTransfers => {
                     let t = self.ctx.transfers;
-                    let list = write::FnEntries::new(t.len(), |out: &mut EntryWriter<'_, QueuedTransferStruct>| {
-                        for x in t.iter() {
-                            out.push(&x.command_key, x.state.code())?;
-                        }
-                        Ok(())
-                    });
-                    self.whole(sink, &write::GetQueuedTransfersResponse { transfers: &list })
+                    let list = write::FnEntries::new(
+                        t.len(),
+                        |out: &mut EntryWriter<'_, QueuedTransferStruct>| {
+                            for x in t.iter() {
+                                out.push(&x.command_key, x.state.code())?;
+                            }
+                            Ok(())
+                        },
+                    );
+                    self.whole(
+                        sink,
+                        &write::GetQueuedTransfersResponse { transfers: &list },
+                    )
                 }
                 Reply::GetAllQueuedTransfers => {
                     let t = self.ctx.transfers;
-                    let list =
-                        write::FnEntries::new(t.len(), |out: &mut EntryWriter<'_, AllQueuedTransferStruct>| {
+                    let list = write::FnEntries::new(
+                        t.len(),
+                        |out: &mut EntryWriter<'_, AllQueuedTransferStruct>| {
                             for x in t.iter() {
                                 out.push(&AllQueuedTransferOut {
                                     command_key: &x.command_key,
@@ -495,8 +583,12 @@ impl Body for Producer<'_, '_> {
                                 })?;
                             }
                             Ok(())
-                        });
-                    self.whole(sink, &write::GetAllQueuedTransfersResponse { transfers: &list })
+                        },
+                    );
+                    self.whole(
+                        sink,
+                        &write::GetAllQueuedTransfersResponse { transfers: &list },
+                    )
                 }
             },
         }

@@ -67,30 +67,49 @@ impl Agent {
                 }
                 self.list_reply(Reply::GetParameterAttributes(0), request, dm)
             }
-            AcsMessage::SetParameterAttributes { parameters } => self.set_parameter_attributes(parameters, dm),
-            AcsMessage::AddObject { object_name, parameter_key } => {
-                let Some(path) = decode_name(*object_name).filter(|p| is_partial(p) && check_path(p).is_ok()) else {
+            AcsMessage::SetParameterAttributes { parameters } => {
+                self.set_parameter_attributes(parameters, dm)
+            }
+            AcsMessage::AddObject {
+                object_name,
+                parameter_key,
+            } => {
+                let Some(path) =
+                    decode_name(*object_name).filter(|p| is_partial(p) && check_path(p).is_ok())
+                else {
                     return Reply::Fault(FaultCode::INVALID_PARAMETER_NAME);
                 };
                 let result = if ManagementServer::owns(&path) {
-                    self.ms.add_inform_parameter(&path).map(|i| (i, Applied::Now))
+                    self.ms
+                        .add_inform_parameter(&path)
+                        .map(|i| (i, Applied::Now))
                 } else {
                     dm.add_object(&path)
                 };
                 match result {
                     Ok((instance, applied)) => {
                         self.set_parameter_key(*parameter_key);
-                        Reply::AddObject { instance, status: applied.status() }
+                        Reply::AddObject {
+                            instance,
+                            status: applied.status(),
+                        }
                     }
                     Err(code) => Reply::Fault(code),
                 }
             }
-            AcsMessage::DeleteObject { object_name, parameter_key } => {
-                let Some(path) = decode_name(*object_name).filter(|p| is_partial(p) && check_path(p).is_ok()) else {
+            AcsMessage::DeleteObject {
+                object_name,
+                parameter_key,
+            } => {
+                let Some(path) =
+                    decode_name(*object_name).filter(|p| is_partial(p) && check_path(p).is_ok())
+                else {
                     return Reply::Fault(FaultCode::INVALID_PARAMETER_NAME);
                 };
                 let result = if ManagementServer::owns(&path) {
-                    self.ms.delete_inform_parameter(&path).map(|()| Applied::Now)
+                    self.ms
+                        .delete_inform_parameter(&path)
+                        .map(|()| Applied::Now)
                 } else {
                     dm.delete_object(&path)
                 };
@@ -168,26 +187,33 @@ impl Agent {
                     Err(code) => Reply::Fault(code),
                 }
             }
-            AcsMessage::CancelTransfer { command_key } => match self.transfers.cancel(&text(*command_key)) {
-                Ok(removed) => {
-                    for id in removed {
-                        self.events.remove_link(id);
+            AcsMessage::CancelTransfer { command_key } => {
+                match self.transfers.cancel(&text(*command_key)) {
+                    Ok(removed) => {
+                        for id in removed {
+                            self.events.remove_link(id);
+                        }
+                        self.dirty = true;
+                        Reply::Empty(Empty::CancelTransferResponse)
                     }
-                    self.dirty = true;
-                    Reply::Empty(Empty::CancelTransferResponse)
+                    Err(code) => Reply::Fault(code),
                 }
-                Err(code) => Reply::Fault(code),
-            },
+            }
             AcsMessage::GetQueuedTransfers => Reply::GetQueuedTransfers,
             AcsMessage::GetAllQueuedTransfers => Reply::GetAllQueuedTransfers,
-            AcsMessage::ScheduleInform { delay_seconds, command_key } => {
+            AcsMessage::ScheduleInform {
+                delay_seconds,
+                command_key,
+            } => {
                 if *delay_seconds == 0 {
                     // TR-069 A.4.1.x: DelaySeconds must be greater than zero.
                     return Reply::Fault(FaultCode::INVALID_ARGUMENTS);
                 }
                 let entry = Scheduled {
                     due: clock.mono + Duration::from_secs(u64::from(*delay_seconds)),
-                    due_wall: clock.wall.map(|w| crate::time::UnixTime(w.secs() + i64::from(*delay_seconds))),
+                    due_wall: clock
+                        .wall
+                        .map(|w| crate::time::UnixTime(w.secs() + i64::from(*delay_seconds))),
                     command_key: copy_str(&text(*command_key)),
                 };
                 match self.scheduled.push(entry) {
@@ -199,9 +225,9 @@ impl Agent {
                 }
             }
             // Optional methods this agent does not implement (digest §3.1).
-            AcsMessage::SetVouchers { .. } | AcsMessage::GetOptions { .. } | AcsMessage::ChangeDUState { .. } => {
-                Reply::Fault(FaultCode::METHOD_NOT_SUPPORTED)
-            }
+            AcsMessage::SetVouchers { .. }
+            | AcsMessage::GetOptions { .. }
+            | AcsMessage::ChangeDUState { .. } => Reply::Fault(FaultCode::METHOD_NOT_SUPPORTED),
             AcsMessage::Unknown { .. } => Reply::Fault(FaultCode::METHOD_NOT_SUPPORTED),
             // Responses are not requests; the session layer never passes them here.
             _ => Reply::Fault(FaultCode::INTERNAL_ERROR),
@@ -266,12 +292,19 @@ impl Agent {
     }
 
     /// SetParameterValues: all checked first, then applied all or nothing (digest §9.4).
-    fn set_parameter_values(&mut self, spv: &SetParameterValues<'_>, scratch: &mut [u8], dm: &mut dyn DataModel) -> Reply {
+    fn set_parameter_values(
+        &mut self,
+        spv: &SetParameterValues<'_>,
+        scratch: &mut [u8],
+        dm: &mut dyn DataModel,
+    ) -> Reply {
         let mut faults: heapless::Vec<(u32, FaultCode), SPV_FAULTS_MAX> = heapless::Vec::new();
         let mut any_fault = false;
         let list = &spv.parameters;
         for (i, p) in list.iter().enumerate() {
-            let Some(name) = decode_name(p.name).filter(|n| !n.is_empty() && !is_partial(n) && check_path(n).is_ok()) else {
+            let Some(name) = decode_name(p.name)
+                .filter(|n| !n.is_empty() && !is_partial(n) && check_path(n).is_ok())
+            else {
                 any_fault = true;
                 let _ = faults.push((i as u32, FaultCode::INVALID_PARAMETER_NAME));
                 continue;
@@ -301,7 +334,10 @@ impl Agent {
                 Err(code) => {
                     any_fault = true;
                     if faults.push((i as u32, code)).is_err() {
-                        warn!("SetParameterValues: more than {} faulty parameters; listing the first", SPV_FAULTS_MAX);
+                        warn!(
+                            "SetParameterValues: more than {} faulty parameters; listing the first",
+                            SPV_FAULTS_MAX
+                        );
                     }
                 }
             }
@@ -320,7 +356,9 @@ impl Agent {
                 return Reply::Fault(code);
             }
             for p in list.iter() {
-                let Some(name) = decode_name(p.name) else { continue };
+                let Some(name) = decode_name(p.name) else {
+                    continue;
+                };
                 if ManagementServer::owns(&name) {
                     continue;
                 }
@@ -340,12 +378,24 @@ impl Agent {
         }
         let old_url = self.ms.url.clone();
         let (old_periodic, old_heartbeat) = (
-            (self.ms.periodic_enable, self.ms.periodic_interval, self.ms.periodic_time),
-            (self.ms.heartbeat_enable, self.ms.heartbeat_interval, self.ms.heartbeat_time),
+            (
+                self.ms.periodic_enable,
+                self.ms.periodic_interval,
+                self.ms.periodic_time,
+            ),
+            (
+                self.ms.heartbeat_enable,
+                self.ms.heartbeat_interval,
+                self.ms.heartbeat_time,
+            ),
         );
         for p in list.iter() {
-            let Some(name) = decode_name(p.name) else { continue };
-            let Some(value) = decode_value(p.value, scratch) else { continue };
+            let Some(name) = decode_name(p.name) else {
+                continue;
+            };
+            let Some(value) = decode_value(p.value, scratch) else {
+                continue;
+            };
             if ManagementServer::owns(&name) {
                 // Checked above: cannot fail.
                 let _ = self.ms.set(&name, value);
@@ -357,8 +407,16 @@ impl Agent {
             info!("ACS URL changed by the ACS; bootstrap after the session");
             self.end.new_acs = true;
         }
-        let periodic = (self.ms.periodic_enable, self.ms.periodic_interval, self.ms.periodic_time);
-        let heartbeat = (self.ms.heartbeat_enable, self.ms.heartbeat_interval, self.ms.heartbeat_time);
+        let periodic = (
+            self.ms.periodic_enable,
+            self.ms.periodic_interval,
+            self.ms.periodic_time,
+        );
+        let heartbeat = (
+            self.ms.heartbeat_enable,
+            self.ms.heartbeat_interval,
+            self.ms.heartbeat_time,
+        );
         if periodic != old_periodic || heartbeat != old_heartbeat {
             self.end.rearm = true;
         }
@@ -378,7 +436,8 @@ impl Agent {
                 return Reply::Fault(FaultCode::INVALID_PARAMETER_NAME);
             };
             let subscriber = entry.access_list.iter().any(|a| a.eq_str("Subscriber"));
-            if entry.access_list_change && entry.access_list.iter().any(|a| !a.eq_str("Subscriber")) {
+            if entry.access_list_change && entry.access_list.iter().any(|a| !a.eq_str("Subscriber"))
+            {
                 return Reply::Fault(FaultCode::INVALID_ARGUMENTS);
             }
             let change = Change {
@@ -416,7 +475,9 @@ impl Agent {
             }
         }
         for entry in list.iter() {
-            let Some(path) = decode_name(entry.name) else { continue };
+            let Some(path) = decode_name(entry.name) else {
+                continue;
+            };
             let change = Change {
                 path: &path,
                 notification_change: entry.notification_change,

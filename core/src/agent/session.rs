@@ -74,6 +74,11 @@ impl Session {
         &self.url
     }
 
+    /// True until the Inform of the session has gone out.
+    pub(super) fn inform_pending(&self) -> bool {
+        self.next == Outbound::Inform && matches!(self.state, State::Connecting | State::Ready)
+    }
+
     pub(super) fn deadline(&self) -> Option<Instant> {
         match self.state {
             State::Waiting(d) => Some(d),
@@ -106,13 +111,18 @@ fn supported_versions(max: CwmpVersion) -> heapless::String<24> {
 impl Agent {
     pub(super) fn start_session(&mut self, clock: Clock) {
         let heartbeat = self.events.contains(EventCode::Heartbeat);
-        if !heartbeat && self.notify.start_inform() && !self.events.contains(EventCode::ValueChange) {
+        if !heartbeat && self.notify.start_inform() && !self.events.contains(EventCode::ValueChange)
+        {
             // Changed notified parameters always travel with `4 VALUE CHANGE` (digest §4.3).
             let _ = self.events.push(EventCode::ValueChange, "", None);
         }
         self.events.start_inform(heartbeat);
         let entropy = self.entropy16();
-        let preemptive = if self.cfg.basic_preemptive { Preemptive::BasicOverTls } else { Preemptive::Never };
+        let preemptive = if self.cfg.basic_preemptive {
+            Preemptive::BasicOverTls
+        } else {
+            Preemptive::Never
+        };
         let session = Session {
             url: self.ms.url.clone(),
             cookies: CookieJar::new(),
@@ -137,7 +147,11 @@ impl Agent {
             get_rpc_methods_done: false,
             transfers_sent: heapless::Vec::new(),
         };
-        info!("session start ({} events, retry {})", self.events.in_flight().count(), self.retry_count);
+        info!(
+            "session start ({} events, retry {})",
+            self.events.in_flight().count(),
+            self.retry_count
+        );
         self.session = Some(session);
         self.last = LastOutcome::Running(clock.wall.unwrap_or(UnixTime(0)));
         self.push_output(Output::Connect);
@@ -147,12 +161,14 @@ impl Agent {
     pub fn handle_connected(&mut self, clock: Clock) {
         self.now = clock;
         let entropy = self.entropy16();
-        if let Some(s) = self.session.as_mut() {
-            if s.state == State::Connecting {
-                s.auth.start_connection(&entropy);
-                s.parser.reset();
-                s.state = State::Ready;
-            }
+        if let Some(s) = self
+            .session
+            .as_mut()
+            .filter(|s| s.state == State::Connecting)
+        {
+            s.auth.start_connection(&entropy);
+            s.parser.reset();
+            s.state = State::Ready;
         }
     }
 
@@ -168,17 +184,32 @@ impl Agent {
 
     /// The ACS closed the connection. `rx[..filled]` holds what arrived of the response (a body
     /// delimited by the close is completed here).
-    pub fn handle_closed(&mut self, clock: Clock, rx: &mut [u8], filled: usize, scratch: &mut [u8], dm: &mut dyn DataModel) {
+    pub fn handle_closed(
+        &mut self,
+        clock: Clock,
+        rx: &mut [u8],
+        filled: usize,
+        scratch: &mut [u8],
+        dm: &mut dyn DataModel,
+    ) {
         self.now = clock;
-        let Some(s) = self.session.as_mut() else { return };
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
         match s.state {
             State::Waiting(_) if filled > 0 => match s.parser.finish(rx, filled) {
                 Ok(resp) => {
                     let outcome = resp.outcome();
                     let range = resp.body_range();
-                    let status = resp.status();
-                    let _ = status;
-                    self.on_response(clock, outcome_kind(&outcome), range, rx, scratch, dm, Persistence::Close);
+                    self.on_response(
+                        clock,
+                        outcome_kind(&outcome),
+                        range,
+                        rx,
+                        scratch,
+                        dm,
+                        Persistence::Close,
+                    );
                 }
                 Err(e) => {
                     warn!("ACS response cut short: {}", e);
@@ -211,7 +242,9 @@ impl Agent {
         dm: &mut dyn DataModel,
     ) {
         self.now = clock;
-        let Some(s) = self.session.as_mut() else { return };
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
         if !matches!(s.state, State::Waiting(_)) {
             if filled > 0 {
                 warn!("ACS sent data out of turn; ignored");
@@ -222,29 +255,40 @@ impl Agent {
             Ok(Status::Partial) => return,
             Ok(Status::Complete(resp)) => {
                 for c in resp.set_cookies() {
-                    let host_path = Url::parse(&s.url).map(|u| (u.host().len(), u.path().len()));
-                    let _ = host_path;
                     store_cookie(&mut s.cookies, &s.url, c, clock.wall);
                 }
                 let kind = outcome_kind(&resp.outcome());
                 if kind == Kind::Challenge {
                     let challenge_ok = s.auth.on_challenge(resp.challenges()).is_ok();
-                    (if challenge_ok { Kind::Challenge } else { Kind::AuthFailed }, 0..0, resp.persistence())
+                    (
+                        if challenge_ok {
+                            Kind::Challenge
+                        } else {
+                            Kind::AuthFailed
+                        },
+                        0..0,
+                        resp.persistence(),
+                    )
                 } else if let Kind::Redirect(_) = kind {
                     let Some(location) = resp.location() else {
                         self.session_failed(clock);
                         self.flush_dirty();
                         return;
                     };
-                    let target = Url::parse(&s.url).and_then(|u| u.resolve(location)).ok().map(|u| {
-                        let mut buf = UrlString::new();
-                        let mut w = heapless::Vec::<u8, { crate::limits::URL_MAX }>::new();
-                        let _ = u.write(&mut w);
-                        let _ = buf.push_str(core::str::from_utf8(&w).unwrap_or(""));
-                        buf
-                    });
+                    let target = Url::parse(&s.url)
+                        .and_then(|u| u.resolve(location))
+                        .ok()
+                        .map(|u| {
+                            let mut buf = UrlString::new();
+                            let mut w = heapless::Vec::<u8, { crate::limits::URL_MAX }>::new();
+                            let _ = u.write(&mut w);
+                            let _ = buf.push_str(core::str::from_utf8(&w).unwrap_or(""));
+                            buf
+                        });
                     match target {
-                        Some(t) if !t.is_empty() => (Kind::Redirect(Some(t)), 0..0, resp.persistence()),
+                        Some(t) if !t.is_empty() => {
+                            (Kind::Redirect(Some(t)), 0..0, resp.persistence())
+                        }
                         _ => (Kind::Redirect(None), 0..0, resp.persistence()),
                     }
                 } else {
@@ -273,7 +317,9 @@ impl Agent {
         dm: &mut dyn DataModel,
         persistence: Persistence,
     ) {
-        let Some(s) = self.session.as_mut() else { return };
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
         match &kind {
             Kind::Challenge | Kind::AuthFailed | Kind::Redirect(_) => {}
             _ => {
@@ -331,17 +377,26 @@ impl Agent {
                 }
             }
         }
-        if persistence == Persistence::Close {
-            if let Some(s) = self.session.as_mut() {
-                s.state = State::Connecting;
-                self.push_output(Output::Close);
-                self.push_output(Output::Connect);
-            }
+        if let Some(s) = self
+            .session
+            .as_mut()
+            .filter(|_| persistence == Persistence::Close)
+        {
+            s.state = State::Connecting;
+            self.push_output(Output::Close);
+            self.push_output(Output::Connect);
         }
     }
 
     /// Handles an envelope; false when the session ended.
-    fn on_envelope(&mut self, clock: Clock, body: Range<usize>, rx: &mut [u8], scratch: &mut [u8], dm: &mut dyn DataModel) -> bool {
+    fn on_envelope(
+        &mut self,
+        clock: Clock,
+        body: Range<usize>,
+        rx: &mut [u8],
+        scratch: &mut [u8],
+        dm: &mut dyn DataModel,
+    ) -> bool {
         let Some(bytes) = rx.get(body.clone()) else {
             self.session_failed(clock);
             return false;
@@ -354,7 +409,9 @@ impl Agent {
                 return false;
             }
         };
-        let Some(s) = self.session.as_mut() else { return false };
+        let Some(s) = self.session.as_mut() else {
+            return false;
+        };
         s.hold = env.header.hold_requests == Some(true);
         let message = env.acs_message();
         let is_request = match &message {
@@ -391,11 +448,15 @@ impl Agent {
                 }
             };
             let count = match &reply {
-                Reply::GetParameterValues(n) | Reply::GetParameterNames(n) | Reply::GetParameterAttributes(n) => *n,
+                Reply::GetParameterValues(n)
+                | Reply::GetParameterNames(n)
+                | Reply::GetParameterAttributes(n) => *n,
                 Reply::SpvFault(f) => f.len(),
                 _ => 0,
             };
-            let Some(s) = self.session.as_mut() else { return false };
+            let Some(s) = self.session.as_mut() else {
+                return false;
+            };
             s.next = Outbound::Reply(reply);
             s.count = count;
             s.state = State::Ready;
@@ -439,12 +500,18 @@ impl Agent {
                     },
                     None => ns.max_version().min(self.cfg.cwmp_version),
                 };
-                let Some(s) = self.session.as_mut() else { return false };
+                let Some(s) = self.session.as_mut() else {
+                    return false;
+                };
                 s.version = theirs;
                 s.ns = ns;
                 s.inform_done = true;
                 s.retries = 0;
-                if self.events.in_flight().any(|e| e.code == EventCode::Bootstrap) {
+                if self
+                    .events
+                    .in_flight()
+                    .any(|e| e.code == EventCode::Bootstrap)
+                {
                     self.bootstrapped_url = self.ms.url.clone();
                 }
                 self.events.inform_delivered();
@@ -452,7 +519,8 @@ impl Agent {
                 self.dirty = true;
             }
             (Outbound::TransferComplete(id), AcsMessage::TransferCompleteResponse) => {
-                self.events.rpc_delivered(Delivery::TransferCompleteResponse, Some(id));
+                self.events
+                    .rpc_delivered(Delivery::TransferCompleteResponse, Some(id));
                 self.transfers.remove(id);
                 self.dirty = true;
                 s.retries = 0;
@@ -487,7 +555,9 @@ impl Agent {
 
     /// After a response to our own request: the next CPE request, or the empty POST.
     fn choose_next_request(&mut self) {
-        let Some(s) = self.session.as_mut() else { return };
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
         s.state = State::Ready;
         s.count = 0;
         if !s.hold && !s.sent_empty && !s.heartbeat {
@@ -514,7 +584,13 @@ impl Agent {
 
     /// Produces the next bytes to send, if any: a whole HTTP request, or the next piece of a
     /// large one. `rx` is the receive buffer (the ACS request being answered is still in it).
-    pub fn poll_transmit(&mut self, clock: Clock, rx: &[u8], tx: &mut [u8], dm: &mut dyn DataModel) -> Option<Transmit> {
+    pub fn poll_transmit(
+        &mut self,
+        clock: Clock,
+        rx: &[u8],
+        tx: &mut [u8],
+        dm: &mut dyn DataModel,
+    ) -> Option<Transmit> {
         self.now = clock;
         let s = self.session.as_mut()?;
         if !matches!(s.state, State::Ready | State::Sending) {
@@ -528,22 +604,35 @@ impl Agent {
             }
         }
         let next = s.next.clone();
-        let ns = if matches!(next, Outbound::Reply(_)) { s.reply_ns } else { s.ns };
+        let ns = if matches!(next, Outbound::Reply(_)) {
+            s.reply_ns
+        } else {
+            s.ns
+        };
         let inform = next == Outbound::Inform;
-        let session_timeout = (inform && s.version >= CwmpVersion::V1_3).then(|| self.cfg.effective_session_timeout());
+        let session_timeout = (inform && s.version >= CwmpVersion::V1_3)
+            .then(|| self.cfg.effective_session_timeout());
         let versions = supported_versions(self.cfg.cwmp_version);
-        let supported = (inform && self.cfg.cwmp_version >= CwmpVersion::V1_4).then_some(versions.as_str());
+        let supported =
+            (inform && self.cfg.cwmp_version >= CwmpVersion::V1_4).then_some(versions.as_str());
         let request: &[u8] = match next {
             Outbound::Reply(_) => rx.get(s.request.clone()).unwrap_or(&[]),
             _ => &[],
         };
         let retry_count = self.retry_count;
-        let expect = if self.cfg.expect_continue { Expect::Continue } else { Expect::Nothing };
+        let expect = if self.cfg.expect_continue {
+            Expect::Continue
+        } else {
+            Expect::Nothing
+        };
         let action = match next {
             Outbound::Reply(_) => SoapAction::Empty,
             _ => SoapAction::Quoted(""),
         };
-        let creds = Credentials { username: &self.ms.username, password: &self.ms.password };
+        let creds = Credentials {
+            username: &self.ms.username,
+            password: &self.ms.password,
+        };
         let user_agent = self.cfg.user_agent.as_str();
         let wall = clock.wall.unwrap_or(UnixTime(0));
         let Ok(url) = Url::parse(&s.url) else {
@@ -557,7 +646,13 @@ impl Agent {
                 Some(Framing::Length(len)) => HttpBody::Envelope { len, action },
                 Some(Framing::Chunked) => HttpBody::Chunked { action },
             };
-            let req = PostRequest { url: &url, body, user_agent, connection: Connection::KeepAlive, expect };
+            let req = PostRequest {
+                url: &url,
+                body,
+                user_agent,
+                connection: Connection::KeepAlive,
+                expect,
+            };
             req.write_head(&s.cookies, wall, &mut s.auth, &creds, sink)
         };
         let mut producer = Producer {
@@ -595,7 +690,6 @@ impl Agent {
             }
             self.outgoing.start(&mut producer, tx, &mut head)
         };
-        drop(head);
         let segment = match result {
             Ok(seg) => seg,
             Err(e) => {
@@ -606,20 +700,21 @@ impl Agent {
             }
         };
         let timeout = Duration::from_secs(u64::from(self.cfg.effective_session_timeout()));
-        let Some(s) = self.session.as_mut() else { return None };
+        let s = self.session.as_mut()?;
         if segment.last {
             s.state = State::Waiting(clock.mono + timeout);
             s.parser.reset();
         } else {
             s.state = State::Sending;
         }
-        Some(Transmit { range: segment.range, last: segment.last })
+        Some(Transmit {
+            range: segment.range,
+            last: segment.last,
+        })
     }
 
     pub(super) fn session_succeeded(&mut self, clock: Clock) {
         let Some(s) = self.session.take() else { return };
-        let heartbeat = s.heartbeat;
-        let _ = heartbeat;
         info!("session ended successfully");
         self.outgoing.reset();
         self.stats_success = self.stats_success.saturating_add(1);
@@ -628,7 +723,8 @@ impl Agent {
         self.retry_count = 0;
         self.retry_at = None;
         self.events.session_ended();
-        self.throttle_until = Some(clock.mono + Duration::from_secs(u64::from(self.ms.notification_throttle)));
+        self.throttle_until =
+            Some(clock.mono + Duration::from_secs(u64::from(self.ms.notification_throttle)));
         self.push_output(Output::Close);
         self.end_of_session(clock, true);
     }
@@ -646,8 +742,17 @@ impl Agent {
         if self.events.has_retryable() && !self.end.exit {
             self.retry_count = self.retry_count.saturating_add(1);
             let r = self.random();
-            let wait = retry::retry_wait(self.retry_count, self.ms.retry_min_wait, self.ms.retry_multiplier, r);
-            info!("next attempt in {} s (retry {})", wait.as_secs(), self.retry_count);
+            let wait = retry::retry_wait(
+                self.retry_count,
+                self.ms.retry_min_wait,
+                self.ms.retry_multiplier,
+                r,
+            );
+            info!(
+                "next attempt in {} s (retry {})",
+                wait.as_secs(),
+                self.retry_count
+            );
             self.retry_at = Some(clock.mono + wait);
             self.pending = true;
         } else {
@@ -689,16 +794,14 @@ impl Agent {
                 return;
             }
         }
-        if let Some(key) = self.end.reboot.take() {
-            if success {
-                // Remembered across the reboot: the first Inform after it carries `1 BOOT` (new
-                // start) and `M Reboot` with this key (digest §11.3).
-                let _ = self.events.push(EventCode::MReboot, &key, None);
-                self.dirty = false;
-                self.push_output(Output::Persist);
-                self.push_output(Output::Effect(Effect::Reboot));
-                return;
-            }
+        if let Some(key) = self.end.reboot.take().filter(|_| success) {
+            // Remembered across the reboot: the first Inform after it carries `1 BOOT` (new
+            // start) and `M Reboot` with this key (digest §11.3).
+            let _ = self.events.push(EventCode::MReboot, &key, None);
+            self.dirty = false;
+            self.push_output(Output::Persist);
+            self.push_output(Output::Effect(Effect::Reboot));
+            return;
         }
         if self.end.reboot_by_command {
             self.end.reboot_by_command = false;
@@ -739,6 +842,8 @@ impl Agent {
 }
 
 /// What a complete response asks of the session.
+// A short-lived stack value; the redirect target is the large one.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
     Envelope,

@@ -304,6 +304,24 @@ impl Transfers {
         }
     }
 
+    /// Replaces the outcome of a finished transfer (its file could not be applied).
+    pub fn set_fault(&mut self, id: u8, fault: FaultCode, complete: DateTime) -> bool {
+        match self.items.iter_mut().find(|t| t.id == id) {
+            Some(t) => match t.state {
+                State::Done { start, .. } => {
+                    t.state = State::Done {
+                        fault,
+                        start,
+                        complete,
+                    };
+                    true
+                }
+                _ => false,
+            },
+            None => false,
+        }
+    }
+
     /// Queued ScheduleDownloads whose last window closed before they could start: finished
     /// with 9020. Returns the ids so the caller can raise their events.
     pub fn expire(

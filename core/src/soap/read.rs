@@ -428,12 +428,27 @@ impl<'a> Item<'a> for SetParameterAttribute<'a> {
     const TAG: &'static str = "SetParameterAttributesStruct";
     fn read(e: &Element<'a>) -> Result<Self> {
         let e = &mut Args::new(e);
+        let name = string(e, "Name", 256)?;
+        let notification_change = bool_arg(e, "NotificationChange")?;
+        // GenieACS writes an empty <Notification/> when only the access list changes: the value
+        // is checked only when it is to be applied.
+        let notification = match small_arg(e, "Notification", 6) {
+            Ok(n) => n,
+            Err(_) if !notification_change => 0,
+            Err(err) => return Err(err),
+        };
+        let access_list_change = bool_arg(e, "AccessListChange")?;
+        let access_list = match List::child_array(e, "AccessList", SOAP_MAX_LIST_ITEMS) {
+            Ok(l) => l,
+            Err(_) if !access_list_change => List::empty(),
+            Err(err) => return Err(err),
+        };
         Ok(SetParameterAttribute {
-            name: string(e, "Name", 256)?,
-            notification_change: bool_arg(e, "NotificationChange")?,
-            notification: small_arg(e, "Notification", 6)?,
-            access_list_change: bool_arg(e, "AccessListChange")?,
-            access_list: List::child_array(e, "AccessList", SOAP_MAX_LIST_ITEMS)?,
+            name,
+            notification_change,
+            notification,
+            access_list_change,
+            access_list,
         })
     }
 }

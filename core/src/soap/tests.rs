@@ -2120,6 +2120,38 @@ fn argument_errors_are_typed() {
 }
 
 #[test]
+fn genieacs_access_list_only_change_with_empty_notification_is_read() {
+    // GenieACS writes <Notification></Notification> when it only changes the access list.
+    with_acs(
+        "<cwmp:SetParameterAttributes><ParameterList soap-enc:arrayType=\"cwmp:SetParameterAttributesStruct[1]\">\
+        <SetParameterAttributesStruct><Name>Device.A</Name><NotificationChange>false</NotificationChange>\
+        <Notification></Notification><AccessListChange>true</AccessListChange>\
+        <AccessList soap-enc:arrayType=\"xsd:string[0]\"></AccessList></SetParameterAttributesStruct></ParameterList></cwmp:SetParameterAttributes>",
+        |m| {
+            let AcsMessage::SetParameterAttributes { parameters } = m else {
+                panic!()
+            };
+            let p = parameters.iter().next().unwrap();
+            assert!(!p.notification_change && p.access_list_change);
+            assert!(p.access_list.is_empty());
+        },
+    );
+    // When the notification is to be applied, it must be valid.
+    let e = acs_error(
+        "<cwmp:SetParameterAttributes><ParameterList><SetParameterAttributesStruct><Name>Device.A</Name>\
+        <NotificationChange>true</NotificationChange><Notification></Notification><AccessListChange>false</AccessListChange>\
+        </SetParameterAttributesStruct></ParameterList></cwmp:SetParameterAttributes>",
+    );
+    assert_eq!(
+        e,
+        ArgError {
+            kind: ArgErrorKind::Invalid,
+            field: "Notification"
+        }
+    );
+}
+
+#[test]
 fn list_limits_are_enforced() {
     let windows = "<TimeWindowStruct><WindowStart>0</WindowStart><WindowEnd>1</WindowEnd><WindowMode>1 At Any Time</WindowMode><UserMessage/><MaxRetries>0</MaxRetries></TimeWindowStruct>".repeat(3);
     let e = acs_error(&format!(
