@@ -259,3 +259,20 @@ fn peer_closing_without_close_notify_reads_as_end_of_stream() {
     assert_eq!(conn.peer_close(), Some(PeerClose::WithoutCloseNotify));
     assert!(!conn.is_connected());
 }
+
+#[test]
+fn tls_writes_queue_at_most_one_send_buffer() {
+    let pki = Pki::new("tls-backpressure");
+    let server = TlsServer::start(pki.server_config(false));
+    let tls = settings(&pki).build().unwrap();
+    let mut lp = Loop::new();
+    let mut conn = open(&lp, &format!("https://localhost:{}/", server.port), &tls).unwrap();
+    lp.establish(&mut conn, Duration::from_secs(10)).unwrap();
+    let big = vec![0x42_u8; 1 << 20];
+    let n = conn.write(&big).unwrap();
+    assert!(
+        n > 0 && n <= cwmp_platform::net::connection::DEFAULT_SEND_BUFFER,
+        "{n}"
+    );
+    conn.close(lp.poll.registry());
+}

@@ -275,6 +275,45 @@ fn redirects_are_followed_up_to_five() {
 }
 
 #[test]
+fn credentials_follow_a_redirect_on_the_same_host_only() {
+    let server = FileServer::start(None);
+    let (req, dest) = download(
+        server.url("http", "127.0.0.1", "/goto/127.0.0.1/basic/700"),
+        USER,
+        PASSWORD,
+        0,
+    );
+    let result = run(req, TransferOptions::default());
+    assert_eq!(result.fault, FaultCode::NONE, "{}", result.fault_string);
+    assert!(file_matches_pattern(&dest, 700));
+    // Same server, other name: the credentials stay home.
+    let (req, _) = download(
+        server.url("http", "127.0.0.1", "/goto/localhost/basic/700"),
+        USER,
+        PASSWORD,
+        0,
+    );
+    let result = run(req, TransferOptions::default());
+    assert_fault(&result, FaultCode::TRANSFER_AUTH_FAILURE);
+    assert!(
+        result.fault_string.contains("original host"),
+        "{}",
+        result.fault_string
+    );
+    let requests = server.record.lock().unwrap().requests.clone();
+    assert_eq!(
+        requests,
+        [
+            "GET /goto/127.0.0.1/basic/700",
+            "GET /basic/700",
+            "GET /basic/700",
+            "GET /goto/localhost/basic/700",
+            "GET /basic/700",
+        ]
+    );
+}
+
+#[test]
 fn https_download_uses_the_tls_settings() {
     let pki = Pki::new("dl-tls");
     let server = FileServer::start(Some(pki.server_config(false)));

@@ -11,7 +11,10 @@
 //!
 //! # How the loop drives it
 //!
-//! 1. [`AcsConnection::open`] with the loop's registry, a token and the loop's waker.
+//! 1. [`AcsConnection::open`] with the loop's registry, a token and the loop's waker (the
+//!    loop keeps its own `Arc` of the waker: a `mio::Waker` unregisters itself when the last
+//!    reference goes). An `Err` here is a failed connection like one from `drive` (an IP
+//!    literal is tried at once, so a refusal on loopback can already show up here).
 //! 2. Whenever an event for that token arrives, the waker fires, or [`AcsConnection::deadline`]
 //!    has passed: [`AcsConnection::drive`]. It returns the new [`ConnState`] or the error that
 //!    ended the attempt (the connection is then closed and deregistered).
@@ -439,6 +442,7 @@ impl AcsConnection {
             let mut progress = false;
             while tls.wants_write() {
                 match tls.write_tls(stream) {
+                    Ok(0) => return Err(ConnectError::Io(io::ErrorKind::WriteZero.into())),
                     Ok(_) => progress = true,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -497,12 +501,15 @@ impl AcsConnection {
             return Ok(0);
         }
         let Some(tls) = &mut self.tls else {
-            return match stream.read(buf) {
-                Ok(0) => {
-                    self.peer_close = Some(PeerClose::Clean);
-                    Ok(0)
+            return loop {
+                match stream.read(buf) {
+                    Ok(0) => {
+                        self.peer_close = Some(PeerClose::Clean);
+                        break Ok(0);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    other => break other,
                 }
-                other => other,
             };
         };
         loop {
@@ -532,14 +539,7 @@ impl AcsConnection {
                 return Err(io::Error::new(io::ErrorKind::InvalidData, e));
             }
             // Post-handshake messages (tickets, key updates) may want an answer.
-            while tls.wants_write() {
-                match tls.write_tls(stream) {
-                    Ok(_) => {}
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            flush_tls(tls, stream)?;
         }
     }
 
@@ -552,16 +552,12 @@ impl AcsConnection {
             return Err(io::ErrorKind::NotConnected.into());
         };
         let Some(tls) = &mut self.tls else {
-            return match stream.write(data) {
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                    ) =>
-                {
-                    Ok(0)
+            return loop {
+                match stream.write(data) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(0),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    other => break other,
                 }
-                other => other,
             };
         };
         // Make room first, so a full queue after a writable event accepts new bytes.
@@ -620,6 +616,7 @@ impl AcsConnection {
 fn flush_tls(tls: &mut ClientConnection, stream: &mut TcpStream) -> io::Result<()> {
     while tls.wants_write() {
         match tls.write_tls(stream) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -10,6 +10,8 @@ pub mod connection;
 pub mod resolve;
 pub mod tls;
 
-pub use connection::{AcsConnection, ConnState, ConnectError, ConnectOptions, PeerClose};
+pub use connection::{
+    AcsConnection, ConnState, ConnectError, ConnectOptions, DEFAULT_SEND_BUFFER, PeerClose,
+};
 pub use resolve::{Lookup, Resolution, ResolveError};
 pub use tls::{BundledRoots, ClientIdentity, TlsConfig, TlsError, TlsSettings, Verification};

@@ -11,7 +11,9 @@
 //!
 //! # How the loop uses it
 //!
-//! 1. [`TransferHandle::spawn`] with the request, the [`TransferOptions`] and the loop's waker.
+//! 1. [`TransferHandle::spawn`] with the request, the [`TransferOptions`] and a clone of the
+//!    loop's waker (keep the loop's own `Arc`: a `mio::Waker` unregisters itself when the
+//!    last reference is dropped, and the worker drops its clone when it ends).
 //! 2. When the waker fires, call [`TransferHandle::poll_result`] on every running transfer;
 //!    `Some(result)` ends that transfer (drop the handle).
 //! 3. On exit, drop the handles: each stops its worker and waits for it.

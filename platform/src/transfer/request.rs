@@ -3,7 +3,8 @@
 //! Responsible for sending the transfer's request to its URL and following what comes back:
 //! `401` → answer the challenge once with the RPC's Username/Password (core's `ClientAuth`:
 //! Basic or Digest), `301/302/303/307/308` → the new location (core's `Url::resolve`, at most
-//! `HTTP_MAX_REDIRECTS` in a row, authentication starting afresh there), a success status →
+//! `HTTP_MAX_REDIRECTS` in a row, authentication starting afresh there and credentials only
+//! ever sent to the host of the original URL), a success status →
 //! hand the connection and the head to the caller, anything else → the fault of
 //! [`super::failure`]. Not responsible for the body of either direction.
 
@@ -77,6 +78,7 @@ pub(crate) fn perform<T>(
     send_body: &mut SendBody<'_>,
     on_success: &mut dyn FnMut(Success<'_, '_, '_>) -> Result<T, Stop>,
 ) -> Result<T, Stop> {
+    let origin_host = parse_url(url_text, direction)?.host();
     let mut current = String::from(url_text);
     let mut auth = ClientAuth::new(Preemptive::Never, &entropy());
     let mut answered_challenge = false;
@@ -124,15 +126,21 @@ pub(crate) fn perform<T>(
         }
         match head.status {
             401 => {
-                if answered_challenge || credentials.username.is_empty() {
-                    return Err(Stop::fail(
-                        FaultCode::TRANSFER_AUTH_FAILURE,
-                        if answered_challenge {
-                            "file server rejected the credentials"
-                        } else {
-                            "file server requires credentials and none were given"
-                        },
-                    ));
+                let refusal = if answered_challenge {
+                    Some("file server rejected the credentials")
+                } else if credentials.username.is_empty() {
+                    Some("file server requires credentials and none were given")
+                } else if !url.host().eq_ignore_ascii_case(origin_host) {
+                    // The RPC's credentials are for the server the ACS named, not for
+                    // wherever it redirects to.
+                    Some(
+                        "redirected file server asks for credentials; not sent off the original host",
+                    )
+                } else {
+                    None
+                };
+                if let Some(reason) = refusal {
+                    return Err(Stop::fail(FaultCode::TRANSFER_AUTH_FAILURE, reason));
                 }
                 auth.on_challenge(head.challenges.iter().map(String::as_str))
                     .map_err(|e| {

@@ -325,8 +325,8 @@ pub struct Record {
 
 /// An HTTP/1.1 file server on 127.0.0.1 (TLS when given a config). Routes:
 /// `GET /plain/N`, `/chunked/N`, `/basic/N` (Basic), `/digest/N` (Digest MD5 qop=auth),
-/// `/truncated/N` (sends half, closes), `/redirect/N` (302 to /plain/N), `/loop` (302 to
-/// itself), `/big` (50 MiB), `/silent` (never answers); `PUT /upload/NAME` and
+/// `/truncated/N` (sends half, closes), `/redirect/N` (302 to /plain/N), `/goto/HOST/PATH`
+/// (307 to http://HOST:port/PATH), `/loop` (302 to itself), `/big` (50 MiB), `/silent` (never answers); `PUT /upload/NAME` and
 /// `/digest-upload/NAME` store the body; everything else is 404.
 pub struct FileServer {
     pub port: u16,
@@ -349,10 +349,10 @@ impl FileServer {
                         .set_read_timeout(Some(Duration::from_secs(20)))
                         .unwrap();
                     match tls {
-                        None => serve_file(stream, &rec),
+                        None => serve_file(stream, &rec, port),
                         Some(config) => {
                             let conn = ServerConnection::new(config).unwrap();
-                            serve_file(StreamOwned::new(conn, stream), &rec)
+                            serve_file(StreamOwned::new(conn, stream), &rec, port)
                         }
                     }
                 });
@@ -458,7 +458,7 @@ fn digest_ok(req: &Request) -> bool {
     constant_time_eq(expected.as_bytes(), resp.raw().as_bytes())
 }
 
-fn serve_file<S: Read + Write>(mut stream: S, record: &Mutex<Record>) {
+fn serve_file<S: Read + Write>(mut stream: S, record: &Mutex<Record>, port: u16) {
     let Ok(head) = read_head(&mut stream) else {
         return;
     };
@@ -518,6 +518,16 @@ fn serve_file<S: Read + Write>(mut stream: S, record: &Mutex<Record>) {
             &format!("Location: /plain/{n}\r\n"),
             b"",
         ),
+        ("GET", "goto") => {
+            // /goto/HOST/PATH: an absolute redirect to http://HOST:port/PATH.
+            let (host, path) = arg.split_once('/').unwrap_or((&arg, ""));
+            respond(
+                &mut stream,
+                "307 Temporary Redirect",
+                &format!("Location: http://{host}:{port}/{path}\r\n"),
+                b"",
+            )
+        }
         ("GET", "loop") => respond(&mut stream, "302 Found", "Location: /loop\r\n", b""),
         ("GET", "big") => {
             let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {BIG}\r\n\r\n");
