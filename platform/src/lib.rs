@@ -1,3 +1,8 @@
 //! cwmp-platform: the thin std layer that moves bytes between the OS and cwmp-core.
 //!
-//! Not built yet: see README.md ("What is not built yet").
+//! Built so far: [`net`] (the ACS connection: TLS, name resolution, non-blocking connect and
+//! I/O for the mio loop) and [`transfer`] (Download/Upload file transfers in worker threads).
+//! The rest is described in README.md ("What is not built yet").
+
+pub mod net;
+pub mod transfer;

@@ -1,0 +1,494 @@
+//! TLS client configuration for the ACS connection and file transfers (digest §1.6, §1.7).
+//!
+//! Responsible for turning the configured trust store (`ssl_capath`: one PEM file or a
+//! directory of PEM files, plus Mozilla's roots when the `webpki-roots` feature is built in),
+//! an optional client certificate and key (mutual TLS), and the `insecure_enable` switch into
+//! one shared `rustls::ClientConfig` (ring provider, TLS 1.2 and 1.3). Not responsible for
+//! sockets, SNI or host-name checks per connection (rustls does those from the `ServerName`
+//! the connection passes), nor for reading the UCI file: the caller fills [`TlsSettings`].
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+/// Whether the bundled Mozilla roots join the trust store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BundledRoots {
+    /// Trust them too (only when the crate is built with the `webpki-roots` feature; without
+    /// it this adds nothing).
+    Include,
+    /// Trust only the configured CA file or directory.
+    Exclude,
+}
+
+/// Whether the server certificate is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    /// Chain to a trusted root and match the URL host (the default; TR-069 §3.3).
+    Verify,
+    /// Accept any certificate (`insecure_enable`): encryption without authentication.
+    /// Every connection logs a warning.
+    Insecure,
+}
+
+/// A client certificate chain and its private key, both PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientIdentity {
+    /// PEM file with the certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// PEM file with the private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+/// The TLS part of the configuration, as read from `/etc/config/cwmp`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// `ssl_capath`: a PEM file of CA certificates, or a directory of them.
+    pub ca_path: Option<PathBuf>,
+    /// Whether the compiled-in Mozilla roots are trusted too.
+    pub bundled_roots: BundledRoots,
+    /// Client certificate for mutual TLS, if any.
+    pub client_identity: Option<ClientIdentity>,
+    /// Certificate checking on or off.
+    pub verification: Verification,
+}
+
+impl Default for TlsSettings {
+    fn default() -> Self {
+        TlsSettings {
+            ca_path: None,
+            bundled_roots: BundledRoots::Include,
+            client_identity: None,
+            verification: Verification::Verify,
+        }
+    }
+}
+
+/// Why the TLS configuration cannot be built; each names the file at fault.
+#[derive(Debug)]
+pub enum TlsError {
+    /// A CA file, CA directory, certificate or key cannot be read.
+    Unreadable {
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        error: io::Error,
+    },
+    /// A file is not valid PEM.
+    BadPem {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A file holds no certificate (CA file, client certificate) or no private key.
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The trust store is empty: no CA configured, none usable, and no bundled roots.
+    NoRoots,
+    /// rustls refused the client certificate and key (wrong key type, or a mismatch).
+    ClientIdentity {
+        /// The certificate file.
+        cert: PathBuf,
+        /// rustls' reason.
+        error: rustls::Error,
+    },
+    /// rustls refused the protocol versions (cannot happen with the ring provider).
+    Config(rustls::Error),
+}
+
+impl fmt::Display for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsError::Unreadable { path, error } => {
+                write!(f, "cannot read {}: {error}", path.display())
+            }
+            TlsError::BadPem { path, reason } => {
+                write!(f, "{} is not valid PEM: {reason}", path.display())
+            }
+            TlsError::Empty { path } => write!(f, "{} holds nothing usable", path.display()),
+            TlsError::NoRoots => f.write_str("no trusted root certificates configured"),
+            TlsError::ClientIdentity { cert, error } => {
+                write!(
+                    f,
+                    "client certificate {} not usable: {error}",
+                    cert.display()
+                )
+            }
+            TlsError::Config(e) => write!(f, "TLS configuration refused: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for TlsError {}
+
+/// A built TLS client configuration, cheap to clone and share between connections.
+#[derive(Debug, Clone)]
+pub struct TlsConfig {
+    config: Arc<ClientConfig>,
+    verification: Verification,
+}
+
+impl TlsConfig {
+    /// The rustls configuration.
+    pub fn client_config(&self) -> &Arc<ClientConfig> {
+        &self.config
+    }
+
+    /// Whether certificates are checked.
+    pub fn verification(&self) -> Verification {
+        self.verification
+    }
+}
+
+impl TlsSettings {
+    /// Loads the files and builds the shared client configuration.
+    pub fn build(&self) -> Result<TlsConfig, TlsError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let versions = [&rustls::version::TLS13, &rustls::version::TLS12];
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(&versions)
+            .map_err(TlsError::Config)?;
+        let builder = match self.verification {
+            Verification::Verify => builder.with_root_certificates(self.root_store()?),
+            Verification::Insecure => {
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate {
+                        algorithms: provider.signature_verification_algorithms,
+                    }))
+            }
+        };
+        let config = match &self.client_identity {
+            None => builder.with_no_client_auth(),
+            Some(id) => {
+                let (chain, key) = load_identity(id)?;
+                builder.with_client_auth_cert(chain, key).map_err(|error| {
+                    TlsError::ClientIdentity {
+                        cert: id.cert.clone(),
+                        error,
+                    }
+                })?
+            }
+        };
+        Ok(TlsConfig {
+            config: Arc::new(config),
+            verification: self.verification,
+        })
+    }
+
+    fn root_store(&self) -> Result<RootCertStore, TlsError> {
+        let mut roots = RootCertStore::empty();
+        if let Some(path) = &self.ca_path {
+            let meta = fs::metadata(path).map_err(|error| TlsError::Unreadable {
+                path: path.clone(),
+                error,
+            })?;
+            if meta.is_dir() {
+                add_ca_directory(&mut roots, path)?;
+            } else if add_ca_file(&mut roots, path)? == 0 {
+                return Err(TlsError::Empty { path: path.clone() });
+            }
+        }
+        if self.bundled_roots == BundledRoots::Include {
+            add_bundled(&mut roots);
+        }
+        if roots.is_empty() {
+            return Err(TlsError::NoRoots);
+        }
+        log::debug!("TLS trust store holds {} roots", roots.len());
+        Ok(roots)
+    }
+}
+
+#[cfg(feature = "webpki-roots")]
+fn add_bundled(roots: &mut RootCertStore) {
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+}
+
+#[cfg(not(feature = "webpki-roots"))]
+fn add_bundled(_roots: &mut RootCertStore) {
+    log::debug!("built without the webpki-roots feature: no bundled roots");
+}
+
+/// Adds every CA certificate of one PEM file; returns how many were added.
+fn add_ca_file(roots: &mut RootCertStore, path: &Path) -> Result<usize, TlsError> {
+    let certs = read_certificates(path)?;
+    let mut added = 0;
+    for cert in certs {
+        let before = roots.len();
+        let (ok, _) = roots.add_parsable_certificates([cert]);
+        if ok == 0 {
+            log::warn!("{}: a certificate is not a usable CA", path.display());
+            continue;
+        }
+        // /etc/ssl/certs carries each root twice (its own file and the bundle): keep one.
+        let known = match roots.roots.split_last() {
+            Some((new, older)) => older.get(..before).is_some_and(|o| o.contains(new)),
+            None => false,
+        };
+        if known {
+            roots.roots.pop();
+            continue;
+        }
+        added += 1;
+    }
+    Ok(added)
+}
+
+/// Adds the `*.pem` and `*.crt` files of a directory (or, when there are none, the OpenSSL
+/// hash links `xxxxxxxx.N`). A file that cannot be used is logged and skipped: one stray file
+/// in `/etc/ssl/certs` must not cut the CPE off its ACS.
+fn add_ca_directory(roots: &mut RootCertStore, dir: &Path) -> Result<(), TlsError> {
+    let unreadable = |error| TlsError::Unreadable {
+        path: dir.to_path_buf(),
+        error,
+    };
+    let mut named = Vec::new();
+    let mut hashed = Vec::new();
+    for entry in fs::read_dir(dir).map_err(unreadable)? {
+        let path = entry.map_err(unreadable)?.path();
+        if !path.is_file() {
+            continue;
+        }
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("pem" | "crt") => named.push(path),
+            _ if is_hash_link(&path) => hashed.push(path),
+            _ => {}
+        }
+    }
+    let mut files = if named.is_empty() { hashed } else { named };
+    files.sort();
+    for path in files {
+        if let Err(e) = add_ca_file(roots, &path) {
+            log::warn!("skipping CA file: {e}");
+        }
+    }
+    Ok(())
+}
+
+/// `0a1b2c3d.0`: the name OpenSSL's `c_rehash` gives a CA link.
+fn is_hash_link(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let Some((hash, n)) = name.split_once('.') else {
+        return false;
+    };
+    hash.len() == 8
+        && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let data = fs::read(path).map_err(|error| TlsError::Unreadable {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    CertificateDer::pem_slice_iter(&data)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TlsError::BadPem {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+}
+
+fn load_identity(
+    id: &ClientIdentity,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), TlsError> {
+    let chain = read_certificates(&id.cert)?;
+    if chain.is_empty() {
+        return Err(TlsError::Empty {
+            path: id.cert.clone(),
+        });
+    }
+    let data = fs::read(&id.key).map_err(|error| TlsError::Unreadable {
+        path: id.key.clone(),
+        error,
+    })?;
+    let key = PrivateKeyDer::from_pem_slice(&data).map_err(|e| match e {
+        rustls::pki_types::pem::Error::NoItemsFound => TlsError::Empty {
+            path: id.key.clone(),
+        },
+        other => TlsError::BadPem {
+            path: id.key.clone(),
+            reason: other.to_string(),
+        },
+    })?;
+    Ok((chain, key))
+}
+
+/// `insecure_enable`: any certificate is accepted, but the handshake signatures are still
+/// checked so the session keys are at least bound to the certificate the server sent.
+#[derive(Debug)]
+struct AcceptAnyCertificate {
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+/// The ring provider, for callers that need its secure random source (Digest cnonces).
+pub(crate) fn provider() -> CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("cwmp-tls-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn missing_ca_file_names_the_file() {
+        let s = TlsSettings {
+            ca_path: Some(PathBuf::from("/nonexistent/ca.pem")),
+            bundled_roots: BundledRoots::Exclude,
+            ..TlsSettings::default()
+        };
+        match s.build() {
+            Err(e @ TlsError::Unreadable { .. }) => {
+                assert!(e.to_string().contains("/nonexistent/ca.pem"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn malformed_pem_names_the_file() {
+        let dir = temp_dir("badpem");
+        let path = dir.join("ca.pem");
+        fs::write(
+            &path,
+            "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let s = TlsSettings {
+            ca_path: Some(path.clone()),
+            bundled_roots: BundledRoots::Exclude,
+            ..TlsSettings::default()
+        };
+        match s.build() {
+            Err(TlsError::BadPem { path: p, .. }) => assert_eq!(p, path),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn ca_file_without_certificates_is_empty() {
+        let dir = temp_dir("emptyca");
+        let path = dir.join("ca.pem");
+        fs::write(&path, "nothing here\n").unwrap();
+        let s = TlsSettings {
+            ca_path: Some(path.clone()),
+            bundled_roots: BundledRoots::Exclude,
+            ..TlsSettings::default()
+        };
+        assert!(matches!(s.build(), Err(TlsError::Empty { path: p }) if p == path));
+    }
+
+    #[test]
+    fn no_ca_and_no_bundled_roots_is_no_roots() {
+        let s = TlsSettings {
+            bundled_roots: BundledRoots::Exclude,
+            ..TlsSettings::default()
+        };
+        assert!(matches!(s.build(), Err(TlsError::NoRoots)));
+        let dir = temp_dir("emptydir");
+        let s = TlsSettings {
+            ca_path: Some(dir),
+            bundled_roots: BundledRoots::Exclude,
+            ..TlsSettings::default()
+        };
+        assert!(matches!(s.build(), Err(TlsError::NoRoots)));
+    }
+
+    #[cfg(feature = "webpki-roots")]
+    #[test]
+    fn bundled_roots_alone_are_enough() {
+        let tls = TlsSettings::default().build().unwrap();
+        assert_eq!(tls.verification(), Verification::Verify);
+    }
+
+    #[test]
+    fn insecure_needs_no_roots() {
+        let s = TlsSettings {
+            bundled_roots: BundledRoots::Exclude,
+            verification: Verification::Insecure,
+            ..TlsSettings::default()
+        };
+        assert_eq!(s.build().unwrap().verification(), Verification::Insecure);
+    }
+
+    #[test]
+    fn missing_client_key_names_the_file() {
+        let s = TlsSettings {
+            verification: Verification::Insecure,
+            client_identity: Some(ClientIdentity {
+                cert: PathBuf::from("/nonexistent/client.pem"),
+                key: PathBuf::from("/nonexistent/client.key"),
+            }),
+            ..TlsSettings::default()
+        };
+        assert!(matches!(
+            s.build(),
+            Err(TlsError::Unreadable { path, .. }) if path == Path::new("/nonexistent/client.pem")
+        ));
+    }
+
+    #[test]
+    fn hash_links_are_recognised() {
+        assert!(is_hash_link(Path::new("/etc/ssl/certs/0a1b2c3d.0")));
+        assert!(is_hash_link(Path::new("3513523f.12")));
+        assert!(!is_hash_link(Path::new("ca-certificates.crt")));
+        assert!(!is_hash_link(Path::new("0a1b2c3d.pem")));
+    }
+}
