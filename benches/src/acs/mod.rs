@@ -51,7 +51,9 @@ pub use record::{
     ParameterValue, QueuedTransfer, SentTask, Session, SpvFault, TransferComplete, TransferFault,
 };
 pub use session::Record;
-pub use task::{DEFAULT_NAMESPACE, Download, SetAttribute, SetValue, Task, Upload, envelope};
+pub use task::{
+    DEFAULT_NAMESPACE, Download, EnvelopeHeader, SetAttribute, SetValue, Task, Upload, envelope,
+};
 pub use tls::TestPki;
 
 use std::io;
@@ -63,8 +65,9 @@ use std::time::{Duration, Instant};
 use server::{Listener, Shared};
 use session::State;
 
-/// Polls `cond` every 10 ms until it holds or `timeout` passes; true if it held.
-pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+/// Polls `cond` every 10 ms until it holds or `timeout` passes; true if it held (for state
+/// outside the ACS, such as files the daemon writes; use [`Acs::wait_for`] for the record).
+pub fn wait_until(mut cond: impl FnMut() -> bool, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
         if cond() {

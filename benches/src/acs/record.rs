@@ -248,28 +248,28 @@ pub struct DeviceId {
 
 impl DeviceId {
     /// The device id GenieACS derives: `OUI-ProductClass-SerialNumber` (`OUI-SerialNumber`
-    /// without a product class). Characters outside `[A-Za-z0-9_.~]` are percent-encoded the
-    /// way GenieACS does it.
+    /// without a product class), every byte outside `[A-Za-z0-9_]` written `%XX` in upper-case
+    /// hex without zero padding, exactly as GenieACS' `generateDeviceId` does.
     pub fn acs_id(&self) -> String {
-        let enc = |s: &str| {
+        let esc = |s: &str| {
             let mut out = String::new();
             for b in s.bytes() {
-                if b.is_ascii_alphanumeric() || b"_.~".contains(&b) {
+                if b.is_ascii_alphanumeric() || b == b'_' {
                     out.push(char::from(b));
                 } else {
-                    out.push_str(&format!("%{b:02X}"));
+                    out.push_str(&format!("%{b:X}"));
                 }
             }
             out
         };
         if self.product_class.is_empty() {
-            format!("{}-{}", enc(&self.oui), enc(&self.serial_number))
+            format!("{}-{}", esc(&self.oui), esc(&self.serial_number))
         } else {
             format!(
                 "{}-{}-{}",
-                enc(&self.oui),
-                enc(&self.product_class),
-                enc(&self.serial_number)
+                esc(&self.oui),
+                esc(&self.product_class),
+                esc(&self.serial_number)
             )
         }
     }
@@ -899,5 +899,29 @@ fn op_result(r: &read::OpResult<'_>) -> OpResult {
         current_state: owned(r.current_state),
         resolved: r.resolved,
         fault: transfer_fault(&r.fault),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(product_class: &str, serial: &str) -> DeviceId {
+        DeviceId {
+            manufacturer: "M".into(),
+            oui: "A1B2C3".into(),
+            product_class: product_class.into(),
+            serial_number: serial.into(),
+        }
+    }
+
+    #[test]
+    fn acs_id_escapes_like_genieacs() {
+        assert_eq!(
+            id("Open Wrt", "S-1.\n").acs_id(),
+            "A1B2C3-Open%20Wrt-S%2D1%2E%A"
+        );
+        assert_eq!(id("", "S_\u{e9}").acs_id(), "A1B2C3-S_%C3%A9");
+        assert_eq!(id("P", "a\tb").acs_id(), "A1B2C3-P-a%9b");
     }
 }

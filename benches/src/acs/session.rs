@@ -112,12 +112,13 @@ impl Post {
             || matches!(&self.message, Some(Message::Invalid { name, .. }) if name == "Inform")
     }
 
-    /// True for a response or fault to an ACS request (and unknown elements, which can only
-    /// be answers when the ACS is waiting for one).
-    fn is_answer(&self) -> bool {
+    /// True for a response or fault to an ACS request. An unknown method is taken for an
+    /// answer only when the ACS is waiting for one (GenieACS answers it with 8000 otherwise).
+    fn is_answer(&self, phase: Phase) -> bool {
         match &self.message {
             None => false,
             Some(Message::Invalid { name, .. }) => name.ends_with("Response") || name == "Fault",
+            Some(Message::Unknown { .. }) => phase == Phase::AcsRequests,
             Some(m) => !m.is_request(),
         }
     }
@@ -319,6 +320,8 @@ impl State {
         }
     }
 
+    /// Starts a session; an unfinished session of the same device that waits for its CPE to
+    /// reconnect is abandoned.
     fn new_session(&mut self, conn: u64, device: Option<String>) -> usize {
         let index = self.record.sessions.len();
         if let Some(d) = &device {
@@ -532,6 +535,21 @@ impl State {
                     Some(Message::Inform(i)) => Some(i.device_id.acs_id()),
                     _ => None,
                 };
+                // GenieACS holds a lock per device from the accepted Inform to the end.
+                let busy = device.as_deref().is_some_and(|d| {
+                    self.rt.iter().any(|r| {
+                        matches!(r.phase, Phase::CpeRequests | Phase::AcsRequests)
+                            && r.connection.is_some()
+                            && r.device.as_deref() == Some(d)
+                    })
+                });
+                if busy {
+                    self.record.errors.push(format!(
+                        "Inform from {} while it is in session",
+                        device.as_deref().unwrap_or_default()
+                    ));
+                    return self.fail(conn, None, req, 400, "CPE already in session");
+                }
                 self.new_session(conn.id, device)
             }
             None => {
@@ -553,9 +571,7 @@ impl State {
                         };
                         // Blame the session waiting for its CPE to come back, if there is one.
                         let waiting = (0..self.rt.len()).rev().find(|&i| {
-                            self.rt[i].phase != Phase::Ended
-                                && self.rt[i].connection.is_none()
-                                && self.rt[i].expect_reconnect
+                            self.rt[i].phase != Phase::Ended && self.rt[i].expect_reconnect
                         });
                         if let Some(w) = waiting {
                             self.session_error(w, why);
@@ -602,10 +618,11 @@ impl State {
             }
         }
 
+        let phase = self.phase(s);
         let class = match &post.message {
             None => When::EmptyPost,
             Some(_) if post.is_inform() => When::Inform,
-            Some(_) if post.is_answer() => When::CpeResponse,
+            Some(_) if post.is_answer(phase) => When::CpeResponse,
             Some(_) => When::CpeRequest,
         };
         let close = self.options.connection == ConnectionMode::CloseAfterEachResponse
@@ -630,7 +647,7 @@ impl State {
                 sess.inform = Some(i.clone());
             }
             _ if post.is_inform() => sess.inform_count += 1,
-            _ if phase == Phase::AcsRequests && post.is_answer() => {
+            _ if phase == Phase::AcsRequests && post.is_answer(phase) => {
                 let out = self.rt[s].outstanding.take();
                 if let Some(t) = out.and_then(|o| sess.tasks.get_mut(o)) {
                     if post.id.as_deref() != Some(t.id.as_str()) {
@@ -643,7 +660,7 @@ impl State {
                     t.reply_id = post.id.clone();
                 }
             }
-            _ if !post.is_answer() => sess.cpe_requests.push(m.clone()),
+            _ if !post.is_answer(phase) => sess.cpe_requests.push(m.clone()),
             _ => {}
         }
     }
@@ -701,6 +718,7 @@ impl State {
                 self.end(s, Outcome::Failed("connection dropped (intercept)".into()));
                 (None, After::Drop)
             }
+            // Handled before the match: it modifies the normal answer instead of replacing it.
             Action::HoldRequests => (None, After::Drop),
         };
         self.record(conn.id, Some(s), req, response.clone());
@@ -773,7 +791,7 @@ impl State {
                     None => return self.finish(conn, s, req),
                 }
             }
-            (Phase::CpeRequests, Some(m)) if !post.is_answer() && !post.is_inform() => {
+            (Phase::CpeRequests, Some(m)) if !post.is_answer(phase) && !post.is_inform() => {
                 if self.rt[s].hold {
                     self.session_error(
                         s,
@@ -820,7 +838,7 @@ impl State {
                 self.soap_response(body, None, close)
             }
             (Phase::AcsRequests, Some(_))
-                if post.is_answer() && self.rt[s].outstanding.is_some() =>
+                if post.is_answer(phase) && self.rt[s].outstanding.is_some() =>
             {
                 self.note(s, &post);
                 match self.next_task(s, class, &ns, close) {
