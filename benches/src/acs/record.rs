@@ -163,7 +163,8 @@ pub struct Session {
     pub cookie: Option<String>,
     /// The accepted Inform (the last one received, when an earlier one was faulted).
     pub inform: Option<Inform>,
-    /// How many Informs arrived in this session (more than 1 after 8005 faults or 401s).
+    /// How many Informs got past authentication in this session (more than 1 after 8005
+    /// faults).
     pub inform_count: u32,
     /// The CWMP namespace the ACS answers in.
     pub namespace: String,

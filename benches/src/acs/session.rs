@@ -540,6 +540,7 @@ impl State {
                     self.rt.iter().any(|r| {
                         matches!(r.phase, Phase::CpeRequests | Phase::AcsRequests)
                             && r.connection.is_some()
+                            && !r.expect_reconnect
                             && r.device.as_deref() == Some(d)
                     })
                 });
