@@ -8,7 +8,7 @@
 //! limits ([`limits`]). Not responsible for the CWMP rules around the calls (the agent in
 //! `cwmp-core`).
 
-
+pub mod bbfdm;
 pub mod builtin;
 pub mod json;
 pub mod limits;
