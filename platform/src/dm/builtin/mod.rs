@@ -4,8 +4,9 @@
 //! agent owns) from three sources: the read-only identity `Device.RootDataModelVersion` and
 //! `Device.DeviceInfo.{Manufacturer, ManufacturerOUI, ProductClass, SerialNumber,
 //! HardwareVersion, SoftwareVersion, ModelName, Description}` from a [`DeviceInfo`] the daemon
-//! fills (UCI, then `/etc/openwrt_release`); `Device.DeviceInfo.UpTime` from `/proc/uptime` at
-//! each read; and a persisted parameter store for everything else, `ProvisioningCode` included
+//! fills (UCI, then `/etc/openwrt_release`); `Device.DeviceInfo.UpTime` from `/proc/uptime` and
+//! `Device.Time.CurrentLocalTime` from the system clock (in UTC, which TR-106 `dateTime`
+//! allows; the zone rules are not read) at each read; and a persisted parameter store for everything else, `ProvisioningCode` included
 //! (read-write, created empty when the store lacks it). The store is seeded from a JSON file
 //! (format: [`file`]) and every committed change (SetParameterValues, AddObject,
 //! DeleteObject) is written to the state file atomically before it is acknowledged; once the
@@ -24,10 +25,12 @@ use std::path::{Path, PathBuf};
 
 use cwmp_core::datamodel::{Applied, DataModel, Node, Param};
 use cwmp_core::soap::{FaultCode, ValueType};
+use cwmp_core::time::{DateTime, UnixTime};
 
 pub use device::{DeviceInfo, OpenWrtRelease, read_uptime};
 pub use store::ParamStore;
 
+use crate::dm::json;
 use crate::dm::limits::{STAGE_MAX_VALUES, STORE_FILE_MAX_LEN};
 use crate::dm::syntax::{self, Constraint};
 use crate::fsutil;
@@ -52,9 +55,10 @@ enum External {
     ModelName,
     Description,
     UpTime,
+    CurrentLocalTime,
 }
 
-const EXTERNALS: [(External, &str, ValueType); 10] = [
+const EXTERNALS: [(External, &str, ValueType); 11] = [
     (
         External::RootDataModelVersion,
         "Device.RootDataModelVersion",
@@ -105,6 +109,11 @@ const EXTERNALS: [(External, &str, ValueType); 10] = [
         "Device.DeviceInfo.UpTime",
         ValueType::UnsignedInt,
     ),
+    (
+        External::CurrentLocalTime,
+        "Device.Time.CurrentLocalTime",
+        ValueType::DateTime,
+    ),
 ];
 
 /// How to build the built-in backend.
@@ -150,8 +159,8 @@ pub enum Origin {
 /// Why a store file could not be used.
 #[derive(Debug)]
 pub enum SourceError {
-    /// Opening or reading failed.
-    Io(std::io::Error),
+    /// Opening or reading failed (the contents may be fine).
+    Io(String),
     /// The contents are not a valid store file.
     Format(file::Error),
 }
@@ -257,11 +266,14 @@ fn load(path: &Path) -> Result<Option<ParamStore>, SourceError> {
     let f = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(SourceError::Io(e)),
+        Err(e) => return Err(SourceError::Io(e.to_string())),
     };
     file::read(f, STORE_FILE_MAX_LEN)
         .map(Some)
-        .map_err(SourceError::Format)
+        .map_err(|e| match e.kind {
+            file::ErrorKind::Json(json::ErrorKind::Io(msg)) => SourceError::Io(msg),
+            _ => SourceError::Format(e),
+        })
 }
 
 impl Builtin {
@@ -318,7 +330,7 @@ impl Builtin {
                 writable: false,
                 constraint: Constraint::default(),
             };
-            // Sixteen bits hold the ten ids.
+            // Sixteen bits hold the eleven ids.
             match store.set_external(name, spec, i as u16) {
                 Ok(true) => problems.push(Problem::Replaced(name)),
                 Ok(false) => {}
@@ -338,6 +350,7 @@ impl Builtin {
                 log::error!("{PROVISIONING_CODE}: {e}");
             }
         }
+        store.shrink();
         for p in &problems {
             match p {
                 Problem::StateUnusable { .. } | Problem::SeedUnusable { .. } => {
@@ -389,6 +402,12 @@ impl Builtin {
             External::SoftwareVersion => &d.software_version,
             External::ModelName => &d.model_name,
             External::Description => &d.description,
+            External::CurrentLocalTime => {
+                let secs = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+                return Ok(Cow::Owned(DateTime::from_unix(UnixTime(secs)).to_string()));
+            }
             External::UpTime => {
                 return read_uptime(&self.uptime_path)
                     .map(|s| Cow::Owned(s.to_string()))

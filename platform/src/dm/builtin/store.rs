@@ -483,6 +483,11 @@ impl ParamStore {
         if at > self.nodes.len() {
             return Err(BuildError::TooMany("nodes"));
         }
+        if self.nodes.len() == self.nodes.capacity() {
+            // Grow by an eighth, not by doubling: an insertion moves the tail anyway, and
+            // doubling would make one AddObject on a large tree cost its size again in RAM.
+            self.nodes.reserve_exact((self.nodes.len() / 8).max(16));
+        }
         self.nodes.insert(
             at,
             Node {
@@ -505,6 +510,10 @@ impl ParamStore {
             .ok()
             .filter(|l| usize::from(*l) <= VALUE_MAX_LEN)
             .ok_or(BuildError::TooMany("characters in a value"))?;
+        if self.values.len() + value.len() > self.values.capacity() {
+            self.values
+                .reserve_exact(value.len().max(self.values.len() / 8).max(64));
+        }
         self.values.push_str(value);
         Ok((off, len))
     }
