@@ -4,5 +4,7 @@
 //! I/O for the mio loop) and [`transfer`] (Download/Upload file transfers in worker threads).
 //! The rest is described in README.md ("What is not built yet").
 
+pub mod client;
+pub mod logging;
 pub mod net;
 pub mod transfer;
