@@ -2,9 +2,12 @@
 //!
 //! Built so far: [`net`] (the ACS connection: TLS, name resolution, non-blocking connect and
 //! I/O for the mio loop), [`transfer`] (Download/Upload file transfers in worker threads),
-//! [`dm`] (the data-model back ends: built-in store and bbfdm) and [`fsutil`] (atomic writes).
+//! [`dm`] (the data-model back ends: built-in store and bbfdm), [`fsutil`] (atomic writes),
+//! [`logging`] (stderr and syslog) and [`client`] (the `status`/`inform`/`command` client).
 
+pub mod client;
 pub mod dm;
 pub mod fsutil;
+pub mod logging;
 pub mod net;
 pub mod transfer;
