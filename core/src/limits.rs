@@ -236,9 +236,9 @@ pub const CONFIG_MAX_WARNINGS: usize = 32;
 pub const CONFIG_MESSAGE_VALUE_LEN: usize = 64;
 /// Longest ACS URL (`Device.ManagementServer.URL` is `string(256)` in TR-181).
 pub const CONFIG_URL_LEN: usize = 256;
-/// Longest user name or password (`ManagementServer.Username`/`Password`,
-/// `ConnectionRequestUsername`/`Password` are `string(256)` in TR-181).
-pub const CONFIG_CREDENTIAL_LEN: usize = 256;
+/// Longest user name or password in the file: what the agent keeps ([`CREDENTIAL_MAX`]), so
+/// a value the agent could not hold is refused at load time, naming its line.
+pub const CONFIG_CREDENTIAL_LEN: usize = CREDENTIAL_MAX;
 /// Longest file system path or Connection Request path. OpenWrt paths are short; PATH_MAX is
 /// far more than a router's configuration ever uses.
 pub const CONFIG_PATH_LEN: usize = 128;

@@ -10,4 +10,5 @@ pub mod dm;
 pub mod fsutil;
 pub mod logging;
 pub mod net;
+pub mod runtime;
 pub mod transfer;

@@ -402,7 +402,14 @@ fn apply(c: &mut Config, key: Key, v: Value<'_>) -> Check<Option<&'static str>> 
                 .ok_or(super::Expected::Integer { min: 1, max: 6 })?;
         }
         Key::SessionTimeout => cpe.session_timeout = integer(v, 1, u32::MAX)?,
-        Key::InstanceMode => cpe.instance_mode = one_of(v, INSTANCE_MODE, INSTANCE_MODE_NAMES)?,
+        Key::InstanceMode => {
+            cpe.instance_mode = one_of(v, INSTANCE_MODE, INSTANCE_MODE_NAMES)?;
+            if cpe.instance_mode == InstanceMode::InstanceAlias {
+                return Ok(Some(
+                    "alias-based addressing is not supported; new instances are numbered",
+                ));
+            }
+        }
         Key::PeriodicNotifyEnable => cpe.periodic_notify_enable = boolean(v)?,
         Key::PeriodicNotifyInterval => cpe.periodic_notify_interval = integer(v, 1, u32::MAX)?,
         Key::LogSeverity => cpe.log_severity = one_of(v, SEVERITY, SEVERITY_NAMES)?,

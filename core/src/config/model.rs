@@ -10,6 +10,7 @@ use core::fmt;
 
 use heapless::String;
 
+use crate::limits::CR_MAX_PATH;
 use crate::limits::{
     CONFIG_COMMAND_LEN, CONFIG_CREDENTIAL_LEN, CONFIG_DESCRIPTION_LEN, CONFIG_DEVICE_INFO_LEN,
     CONFIG_IFNAME_LEN, CONFIG_PATH_LEN, CONFIG_PROVISIONING_CODE_LEN, CONFIG_URL_LEN,
@@ -91,7 +92,7 @@ pub struct Cpe {
     pub port: u16,
     /// `path`: HTTP path of the Connection Request URL, always starting with `/` (a missing
     /// one is added, as icwmp does). Default `/` (icwmp).
-    pub path: String<CONFIG_PATH_LEN>,
+    pub path: String<CR_MAX_PATH>,
     /// `cr_timeout`: seconds a Connection Request may take to arrive on an accepted
     /// connection, at least 1. Default 5 (icwmp `DEFAULT_CR_TIMEOUT`).
     pub cr_timeout: u32,

@@ -221,10 +221,16 @@ fn full_file_sets_every_option() {
     assert_eq!(d.max_envelope, 262_144);
     assert_eq!(
         warnings,
-        vec![format!(
-            "{FILE}:18: option 'compression': HTTP compression is not supported; messages are \
-             sent uncompressed"
-        )]
+        vec![
+            format!(
+                "{FILE}:18: option 'compression': HTTP compression is not supported; messages \
+                 are sent uncompressed"
+            ),
+            format!(
+                "{FILE}:31: option 'instance_mode': alias-based addressing is not supported; new \
+                 instances are numbered"
+            )
+        ]
     );
 }
 
@@ -842,10 +848,22 @@ fn accepted_spellings_of_enumerations() {
 
 #[test]
 fn too_long_values_are_refused_without_being_shown() {
-    let secret = "s".repeat(257);
+    let secret = "s".repeat(129);
     assert_eq!(
         error(&one("acs", "passwd", &secret)),
-        format!("{FILE}:2: option 'passwd': value is longer than 256 bytes")
+        format!("{FILE}:2: option 'passwd': value is longer than 128 bytes")
+    );
+    assert!(
+        ok(one("acs", "passwd", &"s".repeat(128)).as_bytes())
+            .0
+            .acs
+            .passwd
+            .len()
+            == 128
+    );
+    assert_eq!(
+        error(&one("cpe", "path", &"p".repeat(65))),
+        format!("{FILE}:2: option 'path': value is longer than 64 bytes")
     );
     assert_eq!(
         error(&one("cpe", "manufacturer_oui", &"0".repeat(70))),

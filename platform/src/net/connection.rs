@@ -282,6 +282,17 @@ impl AcsConnection {
         }
     }
 
+    /// The local address of the connection, once TCP is up: the address the ACS sees this
+    /// device at (used for `ConnectionRequestURL`).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        match &self.phase {
+            Phase::Handshaking { stream, .. } | Phase::Established { stream } => {
+                stream.local_addr().ok()
+            }
+            _ => None,
+        }
+    }
+
     /// When [`AcsConnection::drive`] must be called even without an event (lookup, connect
     /// attempt or handshake timeout); `None` once established.
     pub fn deadline(&self) -> Option<Instant> {
