@@ -9,8 +9,10 @@ use std::path::PathBuf;
 
 /// Where the daemon's configuration is read from unless `-c` says otherwise.
 pub const DEFAULT_CONFIG: &str = "/etc/config/cwmp";
-/// Directory of the control socket and of downloaded files unless `--run-dir` says otherwise.
+/// Directory of downloaded files unless `--run-dir` says otherwise.
 pub const DEFAULT_RUN_DIR: &str = "/var/run/cwmpd";
+/// The JSON control socket unless `--control-socket` says otherwise.
+pub const DEFAULT_CONTROL_SOCKET: &str = "/var/run/cwmpd.sock";
 
 /// The usage text printed by `--help` and after a usage error.
 pub const USAGE: &str = "\
@@ -25,7 +27,8 @@ options:
   -c, --config FILE        UCI configuration (default /etc/config/cwmp; missing: built-in defaults)
   -s, --ubus-socket PATH   ubusd socket (overrides cpe.ubus_socket)
       --no-ubus            do not register on ubus
-      --run-dir DIR        control socket and downloads (default /var/run/cwmpd)
+      --control-socket P   JSON control socket (default /var/run/cwmpd.sock)
+      --run-dir DIR        downloaded files (default /var/run/cwmpd)
       --state-dir DIR      persisted agent state (overrides cwmpd.state_dir)
       --acs-url URL        ACS URL (overrides acs.url)
       --cr-port PORT       Connection Request port (overrides cpe.port)
@@ -81,19 +84,14 @@ pub struct Invocation {
     pub config: PathBuf,
     /// The run directory.
     pub run_dir: PathBuf,
+    /// The JSON control socket.
+    pub control_socket: PathBuf,
     /// Log to standard error.
     pub foreground: bool,
     /// Log at debug level.
     pub verbose: bool,
     /// Command-line overrides of the file.
     pub overrides: Overrides,
-}
-
-impl Invocation {
-    /// The control socket in the run directory.
-    pub fn control_socket(&self) -> PathBuf {
-        self.run_dir.join("cwmpd.sock")
-    }
 }
 
 /// Parses the arguments after the program name.
@@ -105,6 +103,7 @@ where
         action: Action::Run,
         config: PathBuf::from(DEFAULT_CONFIG),
         run_dir: PathBuf::from(DEFAULT_RUN_DIR),
+        control_socket: PathBuf::from(DEFAULT_CONTROL_SOCKET),
         foreground: false,
         verbose: false,
         overrides: Overrides::default(),
@@ -135,6 +134,7 @@ where
             "-s" | "--ubus-socket" => inv.overrides.ubus_socket = Some(value(&mut it)?.into()),
             "--no-ubus" => inv.overrides.no_ubus = true,
             "--run-dir" => inv.run_dir = PathBuf::from(value(&mut it)?),
+            "--control-socket" => inv.control_socket = PathBuf::from(value(&mut it)?),
             "--state-dir" => inv.overrides.state_dir = Some(value(&mut it)?.into()),
             "--acs-url" => inv.overrides.acs_url = Some(value(&mut it)?),
             "--cr-port" => {
@@ -213,10 +213,7 @@ mod tests {
         let inv = p(&[]).unwrap();
         assert_eq!(inv.action, Action::Run);
         assert_eq!(inv.config, PathBuf::from("/etc/config/cwmp"));
-        assert_eq!(
-            inv.control_socket(),
-            PathBuf::from("/var/run/cwmpd/cwmpd.sock")
-        );
+        assert_eq!(inv.control_socket, PathBuf::from("/var/run/cwmpd.sock"));
     }
 
     #[test]

@@ -233,7 +233,7 @@ fn client(inv: &Invocation) -> ExitCode {
     };
     let result = if inv.overrides.no_ubus {
         client::call_control(
-            &inv.control_socket(),
+            &inv.control_socket,
             method,
             &call_args,
             client::DEFAULT_TIMEOUT,
@@ -241,7 +241,7 @@ fn client(inv: &Invocation) -> ExitCode {
     } else {
         client::call(
             &ubus_socket,
-            &inv.control_socket(),
+            &inv.control_socket,
             method,
             &call_args,
             client::DEFAULT_TIMEOUT,

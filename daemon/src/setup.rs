@@ -202,7 +202,7 @@ pub fn build(cfg: &Config, inv: &Invocation, sys: &SystemFiles) -> Result<Setup,
         .clone()
         .unwrap_or_else(|| PathBuf::from(cpe.ubus_socket.as_str()));
     settings.ubus_socket = (!ov.no_ubus).then(|| ubus_socket.clone());
-    settings.control_socket = Some(inv.control_socket());
+    settings.control_socket = Some(inv.control_socket.clone());
     settings.state_dir = ov
         .state_dir
         .clone()

@@ -41,6 +41,8 @@ fn boot_session_then_a_task_on_request() {
             .arg(&cfg)
             .arg("--run-dir")
             .arg(&run)
+            .arg("--control-socket")
+            .arg(run.join("ctl.sock"))
             .arg("--cr-port")
             .arg("17999")
             .stdin(Stdio::null())
@@ -55,8 +57,8 @@ fn boot_session_then_a_task_on_request() {
         "Device.DeviceInfo.SerialNumber",
     ]));
     let out = Command::new(&bin)
-        .args(["--no-ubus", "--run-dir"])
-        .arg(&run)
+        .args(["--no-ubus", "--control-socket"])
+        .arg(run.join("ctl.sock"))
         .arg("inform")
         .output()
         .unwrap();
