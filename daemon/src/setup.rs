@@ -17,6 +17,7 @@ use cwmp_core::config::{self, Config, DataModelBackend, LogSeverity};
 use cwmp_core::time::DateTime;
 use cwmp_platform::dm::bbfdm::BbfdmConfig;
 use cwmp_platform::dm::builtin::{BuiltinConfig, DeviceInfo, OpenWrtRelease};
+#[cfg(feature = "tls")]
 use cwmp_platform::net::{BundledRoots, TlsSettings, Verification};
 use cwmp_platform::runtime::{Commands, Settings};
 
@@ -194,7 +195,7 @@ pub fn build(cfg: &Config, inv: &Invocation, sys: &SystemFiles) -> Result<Setup,
     agent.connection_request.rate_window = d.cr_rate_limit.seconds;
 
     let mut settings = Settings::new(agent);
-    settings.tls = Some(tls(cfg)?.build().map_err(|e| e.to_string())?);
+    settings.tls = tls_config(cfg)?;
     settings.cr_port = Some(ov.cr_port.unwrap_or(cpe.port));
     settings.cr_timeout = Duration::from_secs(u64::from(cpe.cr_timeout));
     let ubus_socket = ov
@@ -243,6 +244,7 @@ pub fn build(cfg: &Config, inv: &Invocation, sys: &SystemFiles) -> Result<Setup,
     })
 }
 
+#[cfg(feature = "tls")]
 /// The TLS settings of `ssl_capath` and `insecure_enable`. A CA path that does not exist
 /// leaves only the bundled roots (stock OpenWrt ships no `/etc/ssl/certs`); one that exists
 /// but cannot be used is an error.
@@ -262,6 +264,22 @@ fn tls(cfg: &Config) -> Result<TlsSettings, String> {
         t.verification = Verification::Insecure;
     }
     Ok(t)
+}
+
+/// The built TLS configuration; `None` in a build without TLS (an `https:` ACS URL is then
+/// refused when it is used, with an error saying why).
+#[cfg(feature = "tls")]
+fn tls_config(cfg: &Config) -> Result<Option<cwmp_platform::net::TlsConfig>, String> {
+    tls(cfg)?.build().map(Some).map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "tls"))]
+fn tls_config(cfg: &Config) -> Result<Option<cwmp_platform::net::TlsConfig>, String> {
+    let url = cfg.acs.url.as_str();
+    if url.len() >= 6 && url[..6].eq_ignore_ascii_case("https:") {
+        log::error!("acs.url {url}: this cwmpd was built without TLS support");
+    }
+    Ok(None)
 }
 
 /// The log level of an icwmp severity.

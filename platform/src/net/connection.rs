@@ -33,11 +33,9 @@ use std::time::{Duration, Instant};
 use cwmp_core::http::url::Url;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token, Waker};
-use rustls::ClientConnection;
-use rustls::pki_types::ServerName;
 
 use super::resolve::{Lookup, Resolution, ResolveError};
-use super::tls::{TlsConfig, Verification};
+use super::tls::{Handshake, TlsConfig, TlsSession};
 
 /// Bytes of TLS output queued before [`AcsConnection::write`] pushes back: one caller buffer.
 pub const DEFAULT_SEND_BUFFER: usize = 16 * 1024;
@@ -96,6 +94,8 @@ pub enum PeerClose {
 pub enum ConnectError {
     /// An `https:` URL but no TLS configuration.
     TlsNotConfigured,
+    /// An `https:` URL but this build has no TLS (the `tls` feature is off).
+    TlsNotBuiltIn,
     /// The URL host is not a valid TLS server name.
     InvalidServerName,
     /// The host name did not resolve.
@@ -113,10 +113,13 @@ pub enum ConnectError {
         addr: SocketAddr,
     },
     /// The server certificate was rejected (unknown issuer, wrong host name, expired...).
+    #[cfg(feature = "tls")]
     Certificate(rustls::CertificateError),
     /// The server sent a TLS alert (for example: it wants a client certificate).
+    #[cfg(feature = "tls")]
     AlertReceived(rustls::AlertDescription),
     /// Any other TLS failure.
+    #[cfg(feature = "tls")]
     Tls(rustls::Error),
     /// The TLS handshake did not finish in time.
     HandshakeTimeout,
@@ -130,12 +133,18 @@ impl fmt::Display for ConnectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConnectError::TlsNotConfigured => f.write_str("https URL but TLS is not configured"),
+            ConnectError::TlsNotBuiltIn => {
+                f.write_str("https URL but this cwmpd was built without TLS support")
+            }
             ConnectError::InvalidServerName => f.write_str("host is not a valid TLS server name"),
             ConnectError::Resolve(e) => write!(f, "{e}"),
             ConnectError::Connect { addr, error } => write!(f, "connect to {addr}: {error}"),
             ConnectError::ConnectTimeout { addr } => write!(f, "connect to {addr} timed out"),
+            #[cfg(feature = "tls")]
             ConnectError::Certificate(e) => write!(f, "server certificate rejected: {e}"),
+            #[cfg(feature = "tls")]
             ConnectError::AlertReceived(a) => write!(f, "TLS alert from server: {a:?}"),
+            #[cfg(feature = "tls")]
             ConnectError::Tls(e) => write!(f, "TLS failure: {e}"),
             ConnectError::HandshakeTimeout => f.write_str("TLS handshake timed out"),
             ConnectError::ClosedDuringHandshake => {
@@ -147,16 +156,6 @@ impl fmt::Display for ConnectError {
 }
 
 impl std::error::Error for ConnectError {}
-
-impl From<rustls::Error> for ConnectError {
-    fn from(e: rustls::Error) -> Self {
-        match e {
-            rustls::Error::InvalidCertificate(c) => ConnectError::Certificate(c),
-            rustls::Error::AlertReceived(a) => ConnectError::AlertReceived(a),
-            other => ConnectError::Tls(other),
-        }
-    }
-}
 
 enum Phase {
     Resolving(Resolution),
@@ -179,7 +178,7 @@ enum Phase {
 /// A non-blocking client connection, plain TCP for `http:` and TLS for `https:`.
 pub struct AcsConnection {
     phase: Phase,
-    tls: Option<ClientConnection>,
+    tls: Option<TlsSession>,
     port: u16,
     token: Token,
     options: ConnectOptions,
@@ -210,19 +209,14 @@ impl AcsConnection {
         now: Instant,
     ) -> Result<Self, ConnectError> {
         let tls = if url.is_secure() {
-            let config = tls.ok_or(ConnectError::TlsNotConfigured)?;
-            let name = ServerName::try_from(url.host().to_owned())
-                .map_err(|_| ConnectError::InvalidServerName)?;
-            if config.verification() == Verification::Insecure {
-                log::warn!(
-                    "TLS certificate verification is DISABLED (insecure_enable): {} is not authenticated",
-                    url.host()
-                );
-            }
-            let mut conn = ClientConnection::new(config.client_config().clone(), name)
-                .map_err(ConnectError::from)?;
-            conn.set_buffer_limit(Some(options.send_buffer));
-            Some(conn)
+            let Some(config) = tls else {
+                return Err(if cfg!(feature = "tls") {
+                    ConnectError::TlsNotConfigured
+                } else {
+                    ConnectError::TlsNotBuiltIn
+                });
+            };
+            Some(TlsSession::new(config, url.host(), options.send_buffer)?)
         } else {
             None
         };
@@ -449,54 +443,15 @@ impl AcsConnection {
         else {
             return Ok(());
         };
-        loop {
-            let mut progress = false;
-            while tls.wants_write() {
-                match tls.write_tls(stream) {
-                    Ok(0) => return Err(ConnectError::Io(io::ErrorKind::WriteZero.into())),
-                    Ok(_) => progress = true,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(ConnectError::Io(e)),
-                }
-            }
-            if !tls.is_handshaking() {
-                break;
-            }
-            if tls.wants_read() {
-                match tls.read_tls(stream) {
-                    Ok(0) => return Err(ConnectError::ClosedDuringHandshake),
-                    Ok(_) => {
-                        progress = true;
-                        if let Err(e) = tls.process_new_packets() {
-                            // Best effort: tell the server why (the alert is queued).
-                            let _ = tls.write_tls(stream);
-                            return Err(e.into());
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => progress = true,
-                    Err(e) => return Err(ConnectError::Io(e)),
-                }
-            }
-            if !progress {
-                if now >= *deadline {
-                    return Err(ConnectError::HandshakeTimeout);
-                }
-                return Ok(());
-            }
+        match tls.handshake(stream)? {
+            Handshake::Done => {}
+            Handshake::Pending if now >= *deadline => return Err(ConnectError::HandshakeTimeout),
+            Handshake::Pending => return Ok(()),
         }
         let Phase::Handshaking { stream, .. } = std::mem::replace(&mut self.phase, Phase::Closed)
         else {
             return Ok(());
         };
-        if let Some(tls) = &self.tls {
-            log::debug!(
-                "TLS established: {:?} {:?}",
-                tls.protocol_version(),
-                tls.negotiated_cipher_suite().map(|s| s.suite())
-            );
-        }
         self.phase = Phase::Established { stream };
         Ok(())
     }
@@ -523,35 +478,11 @@ impl AcsConnection {
                 }
             };
         };
-        loop {
-            match tls.reader().read(buf) {
-                Ok(0) => {
-                    self.peer_close = Some(PeerClose::Clean);
-                    return Ok(0);
-                }
-                Ok(n) => return Ok(n),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    log::debug!("peer closed the TLS connection without close_notify");
-                    self.peer_close = Some(PeerClose::WithoutCloseNotify);
-                    return Ok(0);
-                }
-                Err(e) => return Err(e),
-            }
-            // Records are pulled only when the plaintext is wanted, so rustls holds at most
-            // one record beyond what the caller reads.
-            match tls.read_tls(stream) {
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-            if let Err(e) = tls.process_new_packets() {
-                let _ = tls.write_tls(stream);
-                return Err(io::Error::new(io::ErrorKind::InvalidData, e));
-            }
-            // Post-handshake messages (tickets, key updates) may want an answer.
-            flush_tls(tls, stream)?;
+        let (n, closed) = tls.read(stream, buf)?;
+        if closed.is_some() {
+            self.peer_close = closed;
         }
+        Ok(n)
     }
 
     /// Offers application bytes; returns how many were accepted (0 when the send side is
@@ -571,18 +502,14 @@ impl AcsConnection {
                 }
             };
         };
-        // Make room first, so a full queue after a writable event accepts new bytes.
-        flush_tls(tls, stream)?;
-        let n = tls.writer().write(data)?;
-        flush_tls(tls, stream)?;
-        Ok(n)
+        tls.write(stream, data)
     }
 
     /// Pushes queued TLS output to the socket; `Ok(true)` when nothing is left queued.
     pub fn flush(&mut self) -> io::Result<bool> {
         match (&mut self.phase, &mut self.tls) {
             (Phase::Established { stream }, Some(tls)) => {
-                flush_tls(tls, stream)?;
+                tls.flush(stream)?;
                 Ok(!tls.wants_write())
             }
             _ => Ok(true),
@@ -599,10 +526,7 @@ impl AcsConnection {
     /// deregistration. Safe to call in any state and more than once.
     pub fn close(&mut self, registry: &Registry) {
         if let (Phase::Established { stream }, Some(tls)) = (&mut self.phase, &mut self.tls) {
-            tls.send_close_notify();
-            if let Err(e) = flush_tls(tls, stream) {
-                log::debug!("close_notify not sent: {e}");
-            }
+            tls.close_notify(stream);
         }
         self.teardown(registry);
     }
@@ -622,19 +546,6 @@ impl AcsConnection {
             Phase::Resolving(_) | Phase::Closed => {}
         }
     }
-}
-
-fn flush_tls(tls: &mut ClientConnection, stream: &mut TcpStream) -> io::Result<()> {
-    while tls.wants_write() {
-        match tls.write_tls(stream) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 fn deregister(registry: &Registry, stream: &mut TcpStream) {

@@ -18,7 +18,6 @@ use super::TransferOptions;
 use super::blocking::{Link, Reactor};
 use super::exchange::{Method, ResponseHead, read_head, write_request_head};
 use super::failure::{Direction, Stop};
-use crate::net::tls;
 
 /// What the caller does with a successful response.
 pub(crate) struct Success<'l, 'r, 'b> {
@@ -50,8 +49,10 @@ pub(crate) fn parse_url(text: &str, direction: Direction) -> Result<Url<'_>, Sto
 
 /// 16 random bytes for a Digest cnonce.
 fn entropy() -> [u8; 16] {
+    use std::io::Read;
     let mut bytes = [0u8; 16];
-    if tls::provider().secure_random.fill(&mut bytes).is_err() {
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if read.is_err() {
         // The OS random source failed; a cnonce must still differ between connections.
         log::warn!("no OS randomness for the Digest cnonce; using the clock");
         let t = std::time::SystemTime::now()

@@ -1,11 +1,4 @@
-//! TLS client configuration for the ACS connection and file transfers (digest §1.6, §1.7).
-//!
-//! Responsible for turning the configured trust store (`ssl_capath`: one PEM file or a
-//! directory of PEM files, plus Mozilla's roots when the `webpki-roots` feature is built in),
-//! an optional client certificate and key (mutual TLS), and the `insecure_enable` switch into
-//! one shared `rustls::ClientConfig` (ring provider, TLS 1.2 and 1.3). Not responsible for
-//! sockets, SNI or host-name checks per connection (rustls does those from the `ServerName`
-//! the connection passes), nor for reading the UCI file: the caller fills [`TlsSettings`].
+//! The rustls implementation of the TLS layer (built with the `tls` feature).
 
 use std::fmt;
 use std::fs;
@@ -14,63 +7,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-/// Whether the bundled Mozilla roots join the trust store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BundledRoots {
-    /// Trust them too (only when the crate is built with the `webpki-roots` feature; without
-    /// it this adds nothing).
-    Include,
-    /// Trust only the configured CA file or directory.
-    Exclude,
-}
+use std::io::{Read, Write};
 
-/// Whether the server certificate is checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verification {
-    /// Chain to a trusted root and match the URL host (the default; TR-069 §3.3).
-    Verify,
-    /// Accept any certificate (`insecure_enable`): encryption without authentication.
-    /// Every connection logs a warning.
-    Insecure,
-}
+use mio::net::TcpStream;
 
-/// A client certificate chain and its private key, both PEM files.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientIdentity {
-    /// PEM file with the certificate chain, leaf first.
-    pub cert: PathBuf,
-    /// PEM file with the private key (PKCS#8, PKCS#1 or SEC1).
-    pub key: PathBuf,
-}
-
-/// The TLS part of the configuration, as read from `/etc/config/cwmp`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsSettings {
-    /// `ssl_capath`: a PEM file of CA certificates, or a directory of them.
-    pub ca_path: Option<PathBuf>,
-    /// Whether the compiled-in Mozilla roots are trusted too.
-    pub bundled_roots: BundledRoots,
-    /// Client certificate for mutual TLS, if any.
-    pub client_identity: Option<ClientIdentity>,
-    /// Certificate checking on or off.
-    pub verification: Verification,
-}
-
-impl Default for TlsSettings {
-    fn default() -> Self {
-        TlsSettings {
-            ca_path: None,
-            bundled_roots: BundledRoots::Include,
-            client_identity: None,
-            verification: Verification::Verify,
-        }
-    }
-}
+use super::{BundledRoots, ClientIdentity, Handshake, TlsSettings, Verification};
+use crate::net::connection::{ConnectError, PeerClose};
 
 /// Why the TLS configuration cannot be built; each names the file at fault.
 #[derive(Debug)]
@@ -371,9 +318,159 @@ impl ServerCertVerifier for AcceptAnyCertificate {
     }
 }
 
-/// The ring provider, for callers that need its secure random source (Digest cnonces).
-pub(crate) fn provider() -> CryptoProvider {
-    rustls::crypto::ring::default_provider()
+/// The TLS state of one connection.
+pub(crate) struct TlsSession(rustls::ClientConnection);
+
+impl From<rustls::Error> for ConnectError {
+    fn from(e: rustls::Error) -> Self {
+        match e {
+            rustls::Error::InvalidCertificate(c) => ConnectError::Certificate(c),
+            rustls::Error::AlertReceived(a) => ConnectError::AlertReceived(a),
+            other => ConnectError::Tls(other),
+        }
+    }
+}
+
+impl TlsSession {
+    /// A client session for `host` (SNI and the name the certificate must carry); at most
+    /// `send_buffer` bytes of output are queued.
+    pub(crate) fn new(
+        config: &TlsConfig,
+        host: &str,
+        send_buffer: usize,
+    ) -> Result<TlsSession, ConnectError> {
+        let name =
+            ServerName::try_from(host.to_owned()).map_err(|_| ConnectError::InvalidServerName)?;
+        if config.verification() == Verification::Insecure {
+            log::warn!(
+                "TLS certificate verification is DISABLED (insecure_enable): {host} is not authenticated"
+            );
+        }
+        let mut conn = rustls::ClientConnection::new(config.client_config().clone(), name)?;
+        conn.set_buffer_limit(Some(send_buffer));
+        Ok(TlsSession(conn))
+    }
+
+    /// Moves the handshake as far as the socket allows.
+    pub(crate) fn handshake(&mut self, stream: &mut TcpStream) -> Result<Handshake, ConnectError> {
+        let tls = &mut self.0;
+        loop {
+            let mut progress = false;
+            while tls.wants_write() {
+                match tls.write_tls(stream) {
+                    Ok(0) => return Err(ConnectError::Io(io::ErrorKind::WriteZero.into())),
+                    Ok(_) => progress = true,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(ConnectError::Io(e)),
+                }
+            }
+            if !tls.is_handshaking() {
+                log::debug!(
+                    "TLS established: {:?} {:?}",
+                    tls.protocol_version(),
+                    tls.negotiated_cipher_suite().map(|s| s.suite())
+                );
+                return Ok(Handshake::Done);
+            }
+            if tls.wants_read() {
+                match tls.read_tls(stream) {
+                    Ok(0) => return Err(ConnectError::ClosedDuringHandshake),
+                    Ok(_) => {
+                        progress = true;
+                        if let Err(e) = tls.process_new_packets() {
+                            // Best effort: tell the server why (the alert is queued).
+                            let _ = tls.write_tls(stream);
+                            return Err(e.into());
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => progress = true,
+                    Err(e) => return Err(ConnectError::Io(e)),
+                }
+            }
+            if !progress {
+                return Ok(Handshake::Pending);
+            }
+        }
+    }
+
+    /// Reads plaintext into `buf` (not empty). `Ok((0, Some(how)))`: the peer closed.
+    /// A TLS failure is an `InvalidData` error carrying the `rustls::Error`.
+    pub(crate) fn read(
+        &mut self,
+        stream: &mut TcpStream,
+        buf: &mut [u8],
+    ) -> io::Result<(usize, Option<PeerClose>)> {
+        let tls = &mut self.0;
+        loop {
+            match tls.reader().read(buf) {
+                Ok(0) => return Ok((0, Some(PeerClose::Clean))),
+                Ok(n) => return Ok((n, None)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    log::debug!("peer closed the TLS connection without close_notify");
+                    return Ok((0, Some(PeerClose::WithoutCloseNotify)));
+                }
+                Err(e) => return Err(e),
+            }
+            // Records are pulled only when the plaintext is wanted, so rustls holds at most
+            // one record beyond what the caller reads.
+            match tls.read_tls(stream) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            if let Err(e) = tls.process_new_packets() {
+                let _ = tls.write_tls(stream);
+                return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+            }
+            // Post-handshake messages (tickets, key updates) may want an answer.
+            flush(tls, stream)?;
+        }
+    }
+
+    /// Encrypts what fits of `data` and flushes what the socket takes; returns the bytes
+    /// accepted.
+    pub(crate) fn write(&mut self, stream: &mut TcpStream, data: &[u8]) -> io::Result<usize> {
+        // Make room first, so a full queue after a writable event accepts new bytes.
+        self.flush(stream)?;
+        let n = self.0.writer().write(data)?;
+        self.flush(stream)?;
+        Ok(n)
+    }
+
+    /// Pushes queued output to the socket until it would block.
+    pub(crate) fn flush(&mut self, stream: &mut TcpStream) -> io::Result<()> {
+        flush(&mut self.0, stream)
+    }
+
+    /// True while output is queued.
+    pub(crate) fn wants_write(&self) -> bool {
+        self.0.wants_write()
+    }
+
+    /// Queues `close_notify` and sends what the socket takes.
+    pub(crate) fn close_notify(&mut self, stream: &mut TcpStream) {
+        self.0.send_close_notify();
+        if let Err(e) = self.flush(stream) {
+            log::debug!("close_notify not sent: {e}");
+        }
+    }
+}
+
+/// Pushes queued output of `tls` to the socket until it would block.
+fn flush(tls: &mut rustls::ClientConnection, stream: &mut TcpStream) -> io::Result<()> {
+    while tls.wants_write() {
+        match tls.write_tls(stream) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
