@@ -18,6 +18,8 @@ case "$t" in
     digest_header) ;;
     control_json) ;; # seeds in fuzz/seeds/control_json
     uci_config) copy "$ROOT"/testdata/uci/cwmp.* ;;
+    session) ;; # seeds in fuzz/seeds/session: operation records (see the target's docs)
+    snapshot) ;; # seeds in fuzz/seeds/snapshot
 esac
 if [ -d "$ROOT/fuzz/seeds/$t" ]; then
     copy "$ROOT/fuzz/seeds/$t"/*
