@@ -55,7 +55,11 @@ fn load(inv: &Invocation) -> Result<Setup, String> {
     for w in &loaded.warnings {
         warn!("{w}");
     }
-    setup::build(&loaded.config, inv, &SystemFiles::default())
+    let s = setup::build(&loaded.config, inv, &SystemFiles::default())?;
+    for w in &s.warnings {
+        warn!("{w}");
+    }
+    Ok(s)
 }
 
 fn init_logging(s: &Setup) {
@@ -102,6 +106,9 @@ fn run(inv: &Invocation) -> ExitCode {
         for w in &l.warnings {
             warn!("{w}");
         }
+    }
+    for w in &setup.warnings {
+        warn!("{w}");
     }
     info!("cwmpd {} starting", env!("CARGO_PKG_VERSION"));
     let mut dm: Box<dyn DataModel> = match open_datamodel(&setup, inv) {

@@ -65,6 +65,8 @@ pub struct Setup {
     pub log: LogSetup,
     /// `DeviceInfo.ProvisioningCode` from the file (empty: leave the stored one).
     pub provisioning_code: String,
+    /// Warnings found while mapping, for the log (logging may not be up yet while mapping).
+    pub warnings: Vec<String>,
 }
 
 /// The configuration file as read: its contents and the warnings (already formatted).
@@ -96,7 +98,13 @@ pub fn read_config(path: &Path) -> Result<Loaded, String> {
         Ok(_) => fs::read(path).map_err(|e| format!("{name}: {e}"))?,
     };
     let parsed = config::parse(&name, &bytes).map_err(|e| e.to_string())?;
-    let mut warnings: Vec<String> = parsed.warnings.iter().map(|w| w.to_string()).collect();
+    // "No ACS URL" is decided after the command line had its say (`build`).
+    let mut warnings: Vec<String> = parsed
+        .warnings
+        .iter()
+        .filter(|w| !matches!(w.kind, config::WarningKind::NoAcsUrl))
+        .map(|w| w.to_string())
+        .collect();
     if parsed.warnings.dropped() > 0 {
         warnings.push(format!(
             "{name}: {} more warnings not shown",
@@ -159,6 +167,10 @@ pub fn build(cfg: &Config, inv: &Invocation, sys: &SystemFiles) -> Result<Setup,
         .map_err(|_| format!("--acs-url: longer than {} bytes", ms.url.capacity()))?;
     // The file's limits equal the agent's (CONFIG_CREDENTIAL_LEN is CREDENTIAL_MAX), so these
     // conversions only fail if that stops being true; the error then names the option.
+    let mut warnings = Vec::new();
+    if ms.url.is_empty() && cpe.enable {
+        warnings.push("no ACS URL (acs.url): no ACS is contacted until one is set".to_string());
+    }
     ms.username = fit(&acs.userid, "acs.userid")?;
     ms.password = fit(&acs.passwd, "acs.passwd")?;
     ms.cr_username = fit(&cpe.userid, "cpe.userid")?;
@@ -195,7 +207,7 @@ pub fn build(cfg: &Config, inv: &Invocation, sys: &SystemFiles) -> Result<Setup,
     agent.connection_request.rate_window = d.cr_rate_limit.seconds;
 
     let mut settings = Settings::new(agent);
-    settings.tls = tls_config(cfg)?;
+    settings.tls = tls_config(cfg, &mut warnings)?;
     settings.cr_port = Some(ov.cr_port.unwrap_or(cpe.port));
     settings.cr_timeout = Duration::from_secs(u64::from(cpe.cr_timeout));
     let ubus_socket = ov
@@ -241,6 +253,7 @@ pub fn build(cfg: &Config, inv: &Invocation, sys: &SystemFiles) -> Result<Setup,
             console: inv.foreground || cpe.log_to_console,
         },
         provisioning_code: cpe.provisioning_code.to_string(),
+        warnings,
     })
 }
 
@@ -248,16 +261,16 @@ pub fn build(cfg: &Config, inv: &Invocation, sys: &SystemFiles) -> Result<Setup,
 /// The TLS settings of `ssl_capath` and `insecure_enable`. A CA path that does not exist
 /// leaves only the bundled roots (stock OpenWrt ships no `/etc/ssl/certs`); one that exists
 /// but cannot be used is an error.
-fn tls(cfg: &Config) -> Result<TlsSettings, String> {
+fn tls(cfg: &Config, warnings: &mut Vec<String>) -> Result<TlsSettings, String> {
     let mut t = TlsSettings::default();
     let ca = Path::new(cfg.acs.ssl_capath.as_str());
     if ca.exists() {
         t.ca_path = Some(ca.to_path_buf());
     } else {
-        log::info!(
+        warnings.push(format!(
             "ssl_capath {} does not exist; only the built-in CA roots are trusted",
             ca.display()
-        );
+        ));
         t.bundled_roots = BundledRoots::Include;
     }
     if cfg.acs.insecure_enable {
@@ -269,15 +282,26 @@ fn tls(cfg: &Config) -> Result<TlsSettings, String> {
 /// The built TLS configuration; `None` in a build without TLS (an `https:` ACS URL is then
 /// refused when it is used, with an error saying why).
 #[cfg(feature = "tls")]
-fn tls_config(cfg: &Config) -> Result<Option<cwmp_platform::net::TlsConfig>, String> {
-    tls(cfg)?.build().map(Some).map_err(|e| e.to_string())
+fn tls_config(
+    cfg: &Config,
+    warnings: &mut Vec<String>,
+) -> Result<Option<cwmp_platform::net::TlsConfig>, String> {
+    tls(cfg, warnings)?
+        .build()
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "tls"))]
-fn tls_config(cfg: &Config) -> Result<Option<cwmp_platform::net::TlsConfig>, String> {
+fn tls_config(
+    cfg: &Config,
+    warnings: &mut Vec<String>,
+) -> Result<Option<cwmp_platform::net::TlsConfig>, String> {
     let url = cfg.acs.url.as_str();
     if url.len() >= 6 && url[..6].eq_ignore_ascii_case("https:") {
-        log::error!("acs.url {url}: this cwmpd was built without TLS support");
+        warnings.push(format!(
+            "acs.url {url}: this cwmpd was built without TLS support"
+        ));
     }
     Ok(None)
 }

@@ -1217,6 +1217,17 @@ impl<'d> Runtime<'d> {
                 let cr_changed = settings.cr_port != self.settings.cr_port;
                 let agent_cfg = settings.agent.clone();
                 self.settings = settings;
+                // Buffers follow the new sizes only between sessions: during one they hold the
+                // exchange, and the agent defers the new configuration to the session's end
+                // (then asks for this reload again).
+                if !self.agent.in_session() {
+                    let tx_len = agent_cfg
+                        .tx_buffer
+                        .max(cwmp_core::agent::outgoing::MIN_TX_BUFFER);
+                    self.tx = vec![0; tx_len];
+                    self.rx = vec![0; self.settings.rx_buffer];
+                    self.rx_len = 0;
+                }
                 self.agent.apply_config(agent_cfg, clock);
                 if cr_changed && let Err(e) = self.open_listeners() {
                     error!("{e}");
