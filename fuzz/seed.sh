@@ -17,6 +17,7 @@ case "$t" in
     http_response) copy "$V"/genieacs/*/*_cr_response.http ;;
     digest_header) ;;
     control_json) ;; # seeds in fuzz/seeds/control_json
+    param_store) copy "$ROOT"/daemon/openwrt/cwmpd-params.json ;; # more in fuzz/seeds/param_store
 esac
 if [ -d "$ROOT/fuzz/seeds/$t" ]; then
     copy "$ROOT/fuzz/seeds/$t"/*
