@@ -20,6 +20,7 @@ case "$t" in
     uci_config) copy "$ROOT"/testdata/uci/cwmp.* ;;
     session) ;; # seeds in fuzz/seeds/session: operation records (see the target's docs)
     snapshot) ;; # seeds in fuzz/seeds/snapshot
+    param_store) copy "$ROOT"/daemon/openwrt/cwmpd-params.json ;; # more in fuzz/seeds/param_store
 esac
 if [ -d "$ROOT/fuzz/seeds/$t" ]; then
     copy "$ROOT/fuzz/seeds/$t"/*

@@ -15,6 +15,7 @@ use cwmp_core::datamodel::{Applied, DataModel};
 use cwmp_core::soap::{FaultCode, ValueType};
 use cwmp_core::time::DateTime;
 use cwmp_platform::dm::builtin::{Builtin, BuiltinConfig, DeviceInfo, Origin, Problem};
+use cwmp_platform::dm::limits::{STAGE_MAX_VALUES, STORE_FILE_MAX_LEN};
 
 const DEFAULT_SEED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -693,6 +694,36 @@ fn spv_commit_applies_everything_and_abort_nothing() {
         "2024-06-01T12:00:00.000Z"
     );
     assert!(d.state().exists());
+}
+
+#[test]
+fn a_transaction_holds_at_most_stage_max_values() {
+    let (_d, mut b) = rules();
+    b.begin().unwrap();
+    for _ in 0..STAGE_MAX_VALUES {
+        b.stage("Device.X_Test.Port", "81", ValueType::UnsignedInt)
+            .unwrap();
+    }
+    assert_eq!(
+        b.stage("Device.X_Test.Port", "82", ValueType::UnsignedInt),
+        Err(FaultCode::RESOURCES_EXCEEDED)
+    );
+    b.abort();
+    assert_eq!(b.commit(), Err(FaultCode::INTERNAL_ERROR));
+    assert_eq!(value(&mut b, "Device.X_Test.Port"), "80");
+}
+
+#[test]
+fn a_seed_larger_than_the_limit_is_refused() {
+    let d = Dir::new();
+    let mut text = String::from("{\"parameters\": [");
+    text.push_str(&" ".repeat(STORE_FILE_MAX_LEN as usize));
+    text.push_str("]}");
+    let seed = d.seed(&text);
+    let (_, report) = Builtin::open(d.config(&seed));
+    assert_eq!(report.origin, Origin::Empty);
+    let message = report.problems[0].to_string();
+    assert!(message.ends_with("file too large; ignored"), "{message}");
 }
 
 #[test]

@@ -28,17 +28,25 @@ pub const JSON_NUMBER_MAX_LEN: usize = 32;
 /// admits certificates and URL lists, while a value still fits one SOAP element comfortably.
 pub const VALUE_MAX_LEN: usize = 8 * 1024;
 
-/// Most nodes (objects, instances and parameters) in the store: 20 bytes each plus names and
-/// values, so the store stays within a few MiB even when full. An AddObject that would exceed it
-/// is 9004.
-pub const STORE_MAX_NODES: usize = 200_000;
+/// Most nodes (objects, instances and parameters) in the store: ten times the 10,000
+/// parameters the store is sized for, about 3.5 MiB when full. An AddObject that would exceed
+/// it is 9004.
+pub const STORE_MAX_NODES: usize = 100_000;
 
-/// Most distinct parameter definitions (type, access, constraints): node records refer to them
-/// with 16 bits.
-pub const STORE_MAX_SPECS: usize = u16::MAX as usize;
+/// Most children (parameters, objects or instances) of one object. TR-181 objects have at
+/// most about a hundred parameters and CPE tables a few hundred instances; the bound keeps
+/// finding a child, which scans the siblings, cheap even for a hostile store file. An
+/// AddObject beyond it is 9004.
+pub const OBJECT_MAX_CHILDREN: usize = 4096;
 
-/// Most table declarations: node records refer to them with 16 bits.
-pub const STORE_MAX_TABLES: usize = u16::MAX as usize;
+/// Most distinct parameter definitions (type, access, constraints). A data model shares a
+/// handful per type; only parameters with their own ranges or enumerations add one. (Node
+/// records refer to them with 16 bits.)
+pub const STORE_MAX_SPECS: usize = 4096;
+
+/// Most table declarations: the whole of TR-181 has about 700 multi-instance objects, and a
+/// declaration is compared with the others when it is added.
+pub const STORE_MAX_TABLES: usize = 1024;
 
 /// Most entries in one `enum` constraint: TR-181 enumerations have at most a few dozen.
 pub const ENUM_MAX_VALUES: usize = 64;

@@ -756,7 +756,11 @@ mod tests {
 
     #[test]
     fn defaults_follow_the_type() {
-        let s = load(r#"{"parameters": [{"name": "Device.T", "type": "dateTime"}, {"name": "Device.B", "type": "boolean"}]}"#).unwrap();
+        let s = load(
+            r#"{"parameters": [{"name": "Device.T", "type": "dateTime"},
+                {"name": "Device.B", "type": "boolean"}]}"#,
+        )
+        .unwrap();
         assert_eq!(
             s.param("Device.T").unwrap().1,
             Leaf::Stored("0001-01-01T00:00:00Z")

@@ -6,9 +6,10 @@
 //! HardwareVersion, SoftwareVersion, ModelName, Description}` from a [`DeviceInfo`] the daemon
 //! fills (UCI, then `/etc/openwrt_release`); `Device.DeviceInfo.UpTime` from `/proc/uptime` and
 //! `Device.Time.CurrentLocalTime` from the system clock (in UTC, which TR-106 `dateTime`
-//! allows; the zone rules are not read) at each read; and a persisted parameter store for everything else, `ProvisioningCode` included
-//! (read-write, created empty when the store lacks it). The store is seeded from a JSON file
-//! (format: [`file`]) and every committed change (SetParameterValues, AddObject,
+//! allows; the zone rules are not read) at each read; and a persisted parameter store for
+//! everything else, `ProvisioningCode` included (read-write, created empty when the store
+//! lacks it). The store is seeded from a JSON file
+//! (format: [`file`](mod@file)) and every committed change (SetParameterValues, AddObject,
 //! DeleteObject) is written to the state file atomically before it is acknowledged; once the
 //! state file exists it takes precedence over the seed. Not responsible for the protocol
 //! rules around these calls (the agent: duplicate names, ParameterKey, fault lists).

@@ -26,7 +26,8 @@ use cwmp_core::limits::PATH_MAX_LEN;
 use cwmp_core::soap::{FaultCode, ValueType};
 
 use crate::dm::limits::{
-    PATH_MAX_SEGMENTS, STORE_MAX_NODES, STORE_MAX_SPECS, STORE_MAX_TABLES, VALUE_MAX_LEN,
+    OBJECT_MAX_CHILDREN, PATH_MAX_SEGMENTS, STORE_MAX_NODES, STORE_MAX_SPECS, STORE_MAX_TABLES,
+    VALUE_MAX_LEN,
 };
 use crate::dm::syntax::Constraint;
 
@@ -352,6 +353,8 @@ pub struct ParamStore {
     specs: Vec<ParamSpec>,
     spec_index: HashMap<ParamSpec, u16>,
     defs: Vec<TableDef>,
+    /// [`STORE_MAX_NODES`], lowered by the tests of that limit.
+    max_nodes: usize,
 }
 
 impl Default for ParamStore {
@@ -375,6 +378,7 @@ impl ParamStore {
             specs: Vec::new(),
             spec_index: HashMap::new(),
             defs: Vec::new(),
+            max_nodes: STORE_MAX_NODES,
         }
     }
 
@@ -468,18 +472,28 @@ impl ParamStore {
         payload: Payload,
     ) -> Result<Result<usize, usize>, BuildError> {
         let end = self.end(parent);
-        let mut at = parent + 1;
-        while at < end {
-            let Some(n) = self.node(at) else { break };
-            match self.cmp_seg(n.seg, seg) {
-                Ordering::Less => at = self.end(at),
-                Ordering::Equal => return Ok(Err(at)),
-                Ordering::Greater => break,
+        let mut place = None;
+        let mut siblings = 0;
+        let mut c = parent + 1;
+        while c < end {
+            let Some(n) = self.node(c) else { break };
+            if place.is_none() {
+                match self.cmp_seg(n.seg, seg) {
+                    Ordering::Less => {}
+                    Ordering::Equal => return Ok(Err(c)),
+                    Ordering::Greater => place = Some(c),
+                }
             }
+            siblings += 1;
+            c = self.end(c);
         }
-        if self.nodes.len() >= STORE_MAX_NODES {
+        if siblings >= OBJECT_MAX_CHILDREN {
+            return Err(BuildError::TooMany("children of one object"));
+        }
+        if self.nodes.len() >= self.max_nodes {
             return Err(BuildError::TooMany("nodes"));
         }
+        let at = place.unwrap_or(end);
         if at > self.nodes.len() {
             return Err(BuildError::TooMany("nodes"));
         }
@@ -758,7 +772,12 @@ impl ParamStore {
         let bad = || BuildError::BadName(def.pattern.to_string());
         let body = def.pattern.strip_suffix('.').ok_or_else(bad)?;
         let segs: Vec<Option<PathSeg<'_>>> = split(body).collect();
-        let well_formed = check_path(&def.pattern.replace("{i}", "1")).is_ok()
+        // Only a whole `{i}` segment stands for an instance number.
+        let probe: Vec<&str> = body
+            .split('.')
+            .map(|s| if s == "{i}" { "1" } else { s })
+            .collect();
+        let well_formed = check_path(&format!("{}.", probe.join("."))).is_ok()
             && segs
                 .iter()
                 .all(|s| matches!(s, Some(PathSeg::Name(_) | PathSeg::Any)))
@@ -771,7 +790,7 @@ impl ParamStore {
         if self.defs.iter().any(|d| d.pattern == def.pattern) {
             return Err(BuildError::DuplicateTable(def.pattern.to_string()));
         }
-        if self.defs.len() >= STORE_MAX_TABLES - 1 {
+        if self.defs.len() >= STORE_MAX_TABLES {
             return Err(BuildError::TooMany("tables"));
         }
         for t in &def.template {
@@ -793,6 +812,35 @@ impl ParamStore {
     /// declaration, sets each table's counter past its highest instance and past `counters`
     /// (concrete table path, next number), and brings every NumberOfEntries up to date.
     pub fn finish(&mut self, counters: &[(String, u32)]) -> Result<(), BuildError> {
+        // Every `{i}` must follow the path of a declared table, whether or not that table has
+        // instances now (it may get some by AddObject).
+        for def in &self.defs {
+            let mut prefix = String::new();
+            for seg in def.pattern.split('.').filter(|s| !s.is_empty()) {
+                if seg == "{i}" && !self.defs.iter().any(|d| *d.pattern == *prefix) {
+                    return Err(BuildError::MissingParentTable(def.pattern.to_string()));
+                }
+                prefix.push_str(seg);
+                prefix.push('.');
+            }
+        }
+        self.materialize_all()?;
+        let found = self.table_nodes();
+        self.declare_implicit_tables(&found)?;
+        // A table found under one instance exists under every instance of its parent, as a
+        // declared one would: the tree then reads back from its own file unchanged.
+        self.materialize_all()?;
+        let tables = self.table_nodes();
+        self.set_counters(&tables, counters);
+        for &(t, parent, _) in &tables {
+            self.refresh_entries(t, parent);
+        }
+        self.shrink();
+        Ok(())
+    }
+
+    /// Creates the concrete tables of every declaration, enclosing tables first.
+    fn materialize_all(&mut self) -> Result<(), BuildError> {
         let mut order: Vec<usize> = (0..self.defs.len()).collect();
         order.sort_by_key(|&d| self.defs.get(d).map_or(0, |t| t.pattern.len()));
         for d in order {
@@ -803,13 +851,6 @@ impl ParamStore {
                 .unwrap_or_default();
             self.materialize(&pattern, d)?;
         }
-        let tables = self.table_nodes();
-        self.declare_implicit_tables(&tables)?;
-        self.set_counters(&tables, counters);
-        for &(t, parent, _) in &tables {
-            self.refresh_entries(t, parent);
-        }
-        self.shrink();
         Ok(())
     }
 
@@ -856,8 +897,9 @@ impl ParamStore {
         def: u16,
         pattern: &str,
     ) -> Result<(), BuildError> {
-        let path = format!("{parent_path}{name}.");
-        let segs = parse_name(&path[..path.len() - 1])?;
+        let name_path = format!("{parent_path}{name}");
+        let path = format!("{name_path}.");
+        let segs = parse_name(&name_path)?;
         let at = self.insert_path(
             Trail::new(),
             0,
@@ -917,7 +959,7 @@ impl ParamStore {
             let def = match self.defs.iter().position(|d| *d.pattern == *pattern) {
                 Some(d) => d,
                 None => {
-                    if self.defs.len() >= STORE_MAX_TABLES - 1 {
+                    if self.defs.len() >= STORE_MAX_TABLES {
                         return Err(BuildError::TooMany("tables"));
                     }
                     self.defs.push(TableDef {
@@ -961,24 +1003,26 @@ impl ParamStore {
     }
 
     /// The sibling `<Table>NumberOfEntries` parameter of table node `t` (whose parent is
-    /// `parent`), if held in the tree.
+    /// `parent`), if held in the tree as an `unsignedInt`, the type TR-106 gives it.
     fn entries_param(&self, t: usize, parent: usize) -> Option<usize> {
         let node = self.node(t)?;
         let name = format!("{}NumberOfEntries", self.names.text(node.seg.0));
         let seg = self.names.find(&name).map(Seg::name)?;
         let c = self.child(parent, seg)?;
-        matches!(self.node(c)?.payload, Payload::Param { .. }).then_some(c)
+        let (spec, leaf) = self.leaf(c)?;
+        (spec.ty == ValueType::UnsignedInt && matches!(leaf, Leaf::Stored(_))).then_some(c)
     }
 
-    /// Sets the NumberOfEntries of table node `t` to its instance count; returns the undo.
+    /// Sets the NumberOfEntries of table node `t` to its instance count (unless its own
+    /// constraints forbid that number); returns the undo.
     fn refresh_entries(&mut self, t: usize, parent: usize) -> Option<ValueUndo> {
         let count = self.children(t).count();
         let p = self.entries_param(t, parent)?;
         let text = count.to_string();
-        if let Some((_, Leaf::Stored(v))) = self.leaf(p)
-            && v == text
-        {
-            return None;
+        match self.leaf(p) {
+            Some((_, Leaf::Stored(v))) if v == text => return None,
+            Some((spec, _)) if !spec.constraint.admits(spec.ty, &text) => return None,
+            _ => {}
         }
         self.replace_value(p, &text).ok()
     }
@@ -1576,6 +1620,133 @@ mod tests {
     }
 
     #[test]
+    fn children_per_object_limit() {
+        let mut s = ParamStore::new();
+        for i in 0..OBJECT_MAX_CHILDREN {
+            s.add_param(&format!("Device.P{i}"), spec(ValueType::String, false), "")
+                .unwrap();
+        }
+        assert_eq!(
+            s.add_param("Device.Q", spec(ValueType::String, false), ""),
+            Err(BuildError::TooMany("children of one object"))
+        );
+    }
+
+    #[test]
+    fn node_limit_makes_add_object_9004_and_leaves_nothing() {
+        let mut s = sample();
+        s.max_nodes = s.nodes.len() + 2;
+        // The instance and its Enable fit, Stats and Stats.Hits do not.
+        let before = values(&s, "");
+        assert_eq!(
+            s.add_instance("Device.NAT.PortMapping.").unwrap_err(),
+            FaultCode::RESOURCES_EXCEEDED
+        );
+        assert_eq!(values(&s, ""), before);
+        assert_eq!(
+            s.add_param("Device.Time.X", spec(ValueType::String, false), "")
+                .and_then(|()| s.add_param("Device.Time.Y", spec(ValueType::String, false), ""))
+                .and_then(|()| s.add_param("Device.Time.Z", spec(ValueType::String, false), "")),
+            Err(BuildError::TooMany("nodes"))
+        );
+    }
+
+    #[test]
+    fn definition_limit() {
+        let mut s = ParamStore::new();
+        let limited = |n: usize| ParamSpec {
+            ty: ValueType::String,
+            writable: false,
+            constraint: Constraint {
+                max_length: Some(n as u32),
+                ..Constraint::default()
+            },
+        };
+        for i in 0..STORE_MAX_SPECS {
+            s.add_param(&format!("Device.O{}.P{i}", i / 1000), limited(i), "")
+                .unwrap();
+        }
+        // A definition already known still fits.
+        s.add_param("Device.O9.Again", limited(7), "").unwrap();
+        assert_eq!(
+            s.add_param("Device.O9.New", limited(STORE_MAX_SPECS), ""),
+            Err(BuildError::TooMany("parameter definitions"))
+        );
+    }
+
+    #[test]
+    fn table_limit() {
+        let mut s = ParamStore::new();
+        let table = |i: usize| TableDef {
+            pattern: format!("Device.T{i}.").into(),
+            writable: false,
+            max_instances: None,
+            template: vec![],
+        };
+        for i in 0..STORE_MAX_TABLES {
+            s.declare_table(table(i)).unwrap();
+        }
+        assert_eq!(
+            s.declare_table(table(STORE_MAX_TABLES)),
+            Err(BuildError::TooMany("tables"))
+        );
+        s.finish(&[]).unwrap();
+    }
+
+    #[test]
+    fn only_unsigned_number_of_entries_follow_their_table() {
+        // fuzz (param_store): a string `…NumberOfEntries` with an enumeration was given the
+        // count, and the file written next did not read back.
+        let mut s = ParamStore::new();
+        let mut text = spec(ValueType::String, false);
+        text.constraint.enumeration = Some(vec!["A".into()].into_boxed_slice());
+        s.add_param("Device.TNumberOfEntries", text, "A").unwrap();
+        let mut capped = spec(ValueType::UnsignedInt, false);
+        capped.constraint.max = Some(0);
+        s.add_param("Device.UNumberOfEntries", capped, "0").unwrap();
+        s.add_param("Device.T.1.X", spec(ValueType::String, false), "")
+            .unwrap();
+        s.add_param("Device.U.1.X", spec(ValueType::String, false), "")
+            .unwrap();
+        s.finish(&[]).unwrap();
+        assert_eq!(
+            s.param("Device.TNumberOfEntries").unwrap().1,
+            Leaf::Stored("A")
+        );
+        assert_eq!(
+            s.param("Device.UNumberOfEntries").unwrap().1,
+            Leaf::Stored("0")
+        );
+    }
+
+    #[test]
+    fn a_table_found_in_one_instance_exists_in_all() {
+        // fuzz (param_store): `A.2.B.1.X` made `A.{i}.B.` a table, but only under A.2; read
+        // back from the written file it appeared under A.3 too.
+        let mut s = ParamStore::new();
+        s.add_param("Device.A.2.B.1.X", spec(ValueType::String, false), "")
+            .unwrap();
+        s.add_param("Device.A.3.Y", spec(ValueType::String, false), "")
+            .unwrap();
+        s.finish(&[]).unwrap();
+        assert_eq!(
+            names(&s, "Device.A.3.", true),
+            ["Device.A.3.B.", "Device.A.3.Y"]
+        );
+        let mut conflicting = ParamStore::new();
+        conflicting
+            .add_param("Device.A.2.B.1.X", spec(ValueType::String, false), "")
+            .unwrap();
+        conflicting
+            .add_param("Device.A.3.B", spec(ValueType::String, false), "")
+            .unwrap();
+        assert_eq!(
+            conflicting.finish(&[]),
+            Err(BuildError::Duplicate("Device.A.3.B.".into()))
+        );
+    }
+
+    #[test]
     fn node_records_stay_small() {
         assert!(std::mem::size_of::<Node>() <= 20);
     }
@@ -1739,6 +1910,11 @@ mod tests {
             s.add_param("Device.[x].C", spec(ValueType::String, false), ""),
             Err(BuildError::BadName(_))
         ));
+        let deep = format!("Device.{}", ["a"; PATH_MAX_SEGMENTS].join("."));
+        assert_eq!(
+            s.add_param(&deep, spec(ValueType::String, false), ""),
+            Err(BuildError::BadName(deep.clone()))
+        );
         s.add_param("Device.T.1.C", spec(ValueType::String, false), "")
             .unwrap();
         assert_eq!(
@@ -1814,6 +1990,55 @@ mod tests {
                 "Device.IP.Interface.5.IPv4Address. w",
                 "Device.IP.Interface.5.IPv4Address.1. w",
             ]
+        );
+    }
+
+    #[test]
+    fn instance_placeholders_are_whole_segments() {
+        // fuzz (param_store): `IPv4Addr{i}` was taken as a name and later written back as a
+        // table path no reader accepts.
+        let mut s = ParamStore::new();
+        for bad in [
+            "Device.IP.Interface.{i}.IPv4Addr{i}.",
+            "Device.{i}x.",
+            "{i}.Device.",
+            "Device.T.{i}.",
+        ] {
+            let def = TableDef {
+                pattern: bad.into(),
+                writable: true,
+                max_instances: None,
+                template: vec![],
+            };
+            assert!(
+                matches!(s.declare_table(def), Err(BuildError::BadName(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_nested_table_needs_its_parent_declared_even_without_instances() {
+        // fuzz (param_store): `Interface.{i}.{i}.IPv4Address.` passed while Interface had no
+        // instance, and the file written after an AddObject no longer read back.
+        let mut s = ParamStore::new();
+        for pattern in [
+            "Device.IP.Interface.",
+            "Device.IP.Interface.{i}.{i}.IPv4Address.",
+        ] {
+            s.declare_table(TableDef {
+                pattern: pattern.into(),
+                writable: true,
+                max_instances: None,
+                template: vec![],
+            })
+            .unwrap();
+        }
+        assert_eq!(
+            s.finish(&[]),
+            Err(BuildError::MissingParentTable(
+                "Device.IP.Interface.{i}.{i}.IPv4Address.".into()
+            ))
         );
     }
 
