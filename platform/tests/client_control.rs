@@ -148,3 +148,15 @@ fn a_server_that_never_answers_times_out_with_status_7() {
         "{e:?}"
     );
 }
+
+#[test]
+fn a_reply_line_without_end_is_refused_at_the_limit() {
+    let dir = temp_dir("cc-endless");
+    let sock = dir.join("control.sock");
+    let _server = client_support::endless_server(&sock, 200 * 1024);
+    let e = call_control(&sock, Method::Status, &Args::new(), TIMEOUT).unwrap_err();
+    match e {
+        ClientError::Protocol(m) => assert!(m.contains("65536"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -179,3 +179,14 @@ fn printed_json_means_what_the_ubus_cli_shows() {
     let parsed: serde_json::Value = serde_json::from_str(&ours).unwrap();
     assert_eq!(parsed, theirs.data[0]);
 }
+
+#[test]
+fn arguments_larger_than_one_request_are_refused_before_sending() {
+    let dir = temp_dir("cu-large");
+    let sock = dir.join("ubus.sock");
+    let ubus = UbusSide::start(&sock, Agent::new("http://acs.example:7547/"));
+    let args = Args::new().string("event", &"x".repeat(8192));
+    let e = call_ubus(&sock, Method::Inform, &args, TIMEOUT).unwrap_err();
+    assert!(matches!(e, ClientError::ArgumentsTooLarge), "{e:?}");
+    assert!(ubus.seen.lock().unwrap().is_empty());
+}

@@ -423,6 +423,61 @@ mod tests {
         assert_eq!(parse(huge.as_bytes()), Err(JsonError::TooDeep));
     }
 
+    /// A small deterministic generator (xorshift64*), so failures reproduce.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn mutated_replies_never_panic_and_what_parses_prints_back_the_same() {
+        let seeds: [&[u8]; 4] = [
+            br#"{"result":{"status":0,"info":"cwmpd config reloaded"}}"#,
+            br#"{"error":{"code":2,"message":"Invalid argument"}}"#,
+            br#"{"a":[1,-2.5e3,true,false,null,"\u00e9\ud83d\ude00\n"],"b":{}}"#,
+            br#"[[[{"x":"\"\\/"}]],[]]"#,
+        ];
+        let alphabet = b"{}[]\",:\\/u0123456789abcdefABCDEF+-.eEtrunlsf \n\x01\xc3\xa9";
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut parsed = 0;
+        for _ in 0..20_000 {
+            let mut bytes = seeds[rng.below(seeds.len())].to_vec();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(bytes.len() + 1);
+                let c = alphabet[rng.below(alphabet.len())];
+                match rng.below(3) {
+                    0 if at < bytes.len() => bytes[at] = c,
+                    1 if at < bytes.len() => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes.insert(at, c),
+                }
+            }
+            if let Ok(value) = parse(&bytes) {
+                parsed += 1;
+                let printed = value.pretty();
+                assert_eq!(
+                    parse(printed.as_bytes()),
+                    Ok(value),
+                    "{}",
+                    String::from_utf8_lossy(&bytes)
+                );
+            }
+        }
+        // The mutations keep a fair share valid, so the round trip is exercised.
+        assert!(parsed > 1000, "{parsed}");
+    }
+
     #[test]
     fn request_lines_escape_their_strings() {
         assert_eq!(

@@ -245,6 +245,24 @@ mod tests {
     }
 
     #[test]
+    fn printed_blobmsg_reads_back_as_the_same_value() {
+        let bytes = table(|w| {
+            w.put_i64("i64", i64::MIN)?;
+            w.put_f64("d", -0.1)?;
+            w.put_str("s", "tab\there \u{7f} \u{1f} \"q\" é 😀")?;
+            w.table("t", |w| {
+                w.array("a", |w| {
+                    w.put_bool("", false)?;
+                    w.put_null("")
+                })
+            })
+        });
+        let value = JsonValue::from_table(Table::new_checked(&bytes).unwrap());
+        let printed = value.pretty();
+        assert_eq!(super::super::json::parse(printed.as_bytes()), Ok(value));
+    }
+
+    #[test]
     fn empty_table_is_an_empty_object() {
         assert_eq!(pretty_of(&[]), "{}");
     }

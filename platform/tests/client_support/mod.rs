@@ -284,3 +284,12 @@ impl Drop for SilentObject {
         }
     }
 }
+
+/// A control socket that answers with `len` bytes and no newline, then keeps the connection.
+pub fn endless_server(path: &Path, len: usize) -> Listening {
+    let mut held = Vec::new();
+    listen(path, move |mut stream| {
+        let _ = stream.write_all(&vec![b' '; len]);
+        held.push(stream);
+    })
+}
