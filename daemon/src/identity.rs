@@ -3,7 +3,8 @@
 //! Responsible for `ProductClass` and `ModelName` (OpenWrt's `/tmp/sysinfo/board_name` and
 //! `model`), `ManufacturerOUI` and `SerialNumber` (the MAC address of the first physical
 //! network device, or the configured `interface`), and last-resort values so that the
-//! `DeviceId` an ACS keys devices by is never empty. Not responsible for the values the
+//! `DeviceId` an ACS keys devices by is never empty; off OpenWrt, the kernel release as
+//! `SoftwareVersion`. Not responsible for the values the
 //! operator configured, which always win (`setup`).
 
 use std::fs;
@@ -31,6 +32,12 @@ pub fn fill_from_system(d: &mut DeviceInfo, sys: &SystemFiles, interface: &str) 
     }
     if d.manufacturer.is_empty() {
         d.manufacturer = "OpenWrt".to_string();
+    }
+    // Off OpenWrt (no release file) the running kernel is the best version there is.
+    if d.software_version.is_empty()
+        && let Some(v) = small_file(&sys.kernel_release)
+    {
+        d.software_version = v;
     }
     if d.manufacturer_oui.is_empty() {
         d.manufacturer_oui = match mac {
@@ -130,6 +137,7 @@ mod tests {
             sysinfo: root.join("sysinfo"),
             net: root.join("net"),
             machine_id: root.join("machine-id"),
+            kernel_release: root.join("osrelease"),
         };
         (root, sys)
     }
@@ -139,8 +147,10 @@ mod tests {
         let (root, sys) = fake_system("phys");
         fs::write(sys.sysinfo.join("board_name"), "tplink,archer-c7-v2\n").unwrap();
         fs::write(sys.sysinfo.join("model"), "TP-Link Archer C7 v2\n").unwrap();
+        fs::write(&sys.kernel_release, "6.6.73\n").unwrap();
         let mut d = DeviceInfo::default();
         fill_from_system(&mut d, &sys, "");
+        assert_eq!(d.software_version, "6.6.73");
         assert_eq!(d.serial_number, "C04A00112233");
         assert_eq!(d.manufacturer_oui, "C04A00");
         assert_eq!(d.product_class, "tplink,archer-c7-v2");

@@ -129,6 +129,8 @@ pub struct SystemFiles {
     pub net: PathBuf,
     /// `/etc/machine-id` (serial number of last resort).
     pub machine_id: PathBuf,
+    /// `/proc/sys/kernel/osrelease` (software version when there is no release file).
+    pub kernel_release: PathBuf,
 }
 
 impl Default for SystemFiles {
@@ -138,6 +140,7 @@ impl Default for SystemFiles {
             sysinfo: PathBuf::from("/tmp/sysinfo"),
             net: PathBuf::from("/sys/class/net"),
             machine_id: PathBuf::from("/etc/machine-id"),
+            kernel_release: PathBuf::from("/proc/sys/kernel/osrelease"),
         }
     }
 }
@@ -376,7 +379,8 @@ mod tests {
             release: none.clone(),
             sysinfo: none.clone(),
             net: none.clone(),
-            machine_id: none,
+            machine_id: none.clone(),
+            kernel_release: none,
         }
     }
 
