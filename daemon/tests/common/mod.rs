@@ -340,6 +340,24 @@ impl Node {
             .expect("run the cwmpd client")
     }
 
+    /// Waits until the daemon itself counts `n` finished sessions and runs none (the ACS
+    /// records a session as ended when it answers, a moment before the daemon reads that).
+    pub fn wait_idle(&self, n: i64) {
+        let ok = wait_until(
+            || {
+                let r = self.control("{\"method\":\"status\"}");
+                r["result"]["statistics"]["total_sessions"].as_i64() >= Some(n)
+                    && r["result"]["last_session"]["status"] != "running"
+            },
+            WAIT,
+        );
+        assert!(
+            ok,
+            "{n} sessions: {}",
+            self.control("{\"method\":\"status\"}")
+        );
+    }
+
     /// Asks for a session with `event` over the control socket and checks it was accepted.
     pub fn inform(&self, event: &str) {
         let r = self.control(&format!(
