@@ -1,0 +1,120 @@
+//! The configuration file as the daemon meets it: a bad value stops it with `FILE:LINE:` and
+//! the option on stderr (exit 1); unknown options are warnings; SIGHUP reloads it (a changed
+//! `periodic_inform_interval` takes effect, a broken file leaves the running one in force).
+
+// Helpers outside #[test] functions fail the test on a broken expectation.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Node, WAIT};
+use cwmp_bench::acs::{Acs, AcsOptions, Task};
+
+/// The 1-based line of the first line containing `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn a_bad_value_stops_the_daemon_naming_file_line_and_option() {
+    let mut node = Node::new("cfgbad", "http://127.0.0.1:9/");
+    node.uci.set("acs", "retry_interval_multiplier", "999");
+    node.write_config();
+    let text = node.uci.render();
+    let mut d = node.spawn();
+    let status = d.wait_exit(WAIT).expect("the daemon refuses to start");
+    assert_eq!(status.code(), Some(1));
+    let expected = format!(
+        "{}:{}: option 'retry_interval_multiplier'",
+        node.config_path().display(),
+        line_of(&text, "retry_interval_multiplier")
+    );
+    assert!(d.logs().contains(&expected), "{expected:?} in {}", d.logs());
+    assert!(!node.ctl().exists());
+}
+
+#[test]
+fn unknown_options_and_sections_are_warnings_and_the_daemon_starts() {
+    let acs = Acs::start(AcsOptions::default());
+    let mut node = Node::new("cfgwarn", &acs.url());
+    node.uci
+        .set("cpe", "frobnicate", "1")
+        .append("config lwn 'lwn'\n\toption enable '0'\n");
+    let text = node.uci.render();
+    let d = node.start();
+    let logs = d.logs();
+    let cfg = node.config_path().display().to_string();
+    for (needle, what) in [("frobnicate", "frobnicate"), ("config lwn", "lwn")] {
+        let at = format!("{cfg}:{}:", line_of(&text, needle));
+        assert!(
+            logs.lines()
+                .any(|l| l.contains("WARN") && l.contains(&at) && l.contains(what)),
+            "a warning at {at} about {what}: {logs}"
+        );
+    }
+    let s = acs.wait_for_sessions(1, WAIT);
+    assert!(s[0].is_completed());
+}
+
+#[test]
+fn sighup_applies_a_new_periodic_inform_interval() {
+    let acs = Acs::start(AcsOptions::default());
+    let mut node = Node::new("cfghup", &acs.url());
+    node.uci.set("acs", "periodic_inform_enable", "1").set(
+        "acs",
+        "periodic_inform_interval",
+        "3600",
+    );
+    let mut d = node.start();
+    acs.wait_for_sessions(1, WAIT);
+    node.wait_idle(1);
+
+    // A broken file is not taken: the daemon keeps running on what it has.
+    std::fs::write(node.config_path(), "config cpe 'cpe'\n\toption port 'x'\n").unwrap();
+    d.signal("HUP");
+    assert!(
+        d.wait_log("configuration not reloaded", WAIT),
+        "{}",
+        d.logs()
+    );
+    assert!(d.is_running());
+
+    node.uci.set("acs", "periodic_inform_interval", "2");
+    node.write_config();
+    acs.push(Task::get_parameter_values(&[
+        "Device.ManagementServer.PeriodicInformInterval",
+        "Device.ManagementServer.PeriodicInformEnable",
+    ]));
+    d.signal("HUP");
+    assert!(d.wait_log("configuration reloaded", WAIT), "{}", d.logs());
+    // Periodic sessions now come every 2 s.
+    let periodic = acs
+        .wait_for(Duration::from_secs(10), |r| {
+            let p: Vec<_> = r
+                .sessions
+                .iter()
+                .filter(|s| s.event_codes() == ["2 PERIODIC"] && s.is_completed())
+                .cloned()
+                .collect();
+            (p.len() >= 2).then_some(p)
+        })
+        .unwrap_or_else(|| panic!("{:?}", acs.sessions().len()));
+    let gpv = periodic[0]
+        .reply_to("GetParameterValues")
+        .expect("the first periodic session answered the GPV");
+    assert_eq!(
+        gpv.value("Device.ManagementServer.PeriodicInformInterval"),
+        Some("2")
+    );
+    assert_eq!(
+        gpv.value("Device.ManagementServer.PeriodicInformEnable"),
+        Some("1")
+    );
+    let gap = periodic[1].started.duration_since(periodic[0].started);
+    assert!(
+        gap >= Duration::from_millis(1500) && gap <= Duration::from_millis(3500),
+        "{gap:?}"
+    );
+}
