@@ -210,3 +210,102 @@ fn download_whose_size_differs_from_file_size_is_a_failure() {
     assert_eq!(tc.command_key, "bad-dlsize");
     assert_eq!(tc.fault.code, 9010, "{tc:?}");
 }
+
+#[test]
+fn factory_reset_runs_its_command_and_the_next_start_bootstraps() {
+    let acs = Acs::start(AcsOptions::default());
+    let mut node = Node::new("freset", &acs.url());
+    let mut d = node.start();
+    acs.wait_for_sessions(1, WAIT);
+    acs.push(Task::FactoryReset);
+    node.inform("6 CONNECTION REQUEST");
+    let s = acs.wait_for_sessions(2, WAIT);
+    assert_eq!(
+        s[1].reply_to("FactoryReset"),
+        Some(&Message::FactoryResetResponse)
+    );
+    assert_eq!(d.wait_exit(WAIT).and_then(|s| s.code()), Some(0));
+    assert!(node.path("reset").exists(), "the factory reset command ran");
+    drop(d);
+    let _d = node.start();
+    let s = acs.wait_for_sessions(3, WAIT);
+    let mut codes = s[2].event_codes();
+    codes.sort_unstable();
+    assert_eq!(codes, ["0 BOOTSTRAP", "1 BOOT"], "a first contact again");
+}
+
+#[test]
+fn reboot_end_session_command_reboots_without_an_m_reboot() {
+    let acs = Acs::start(AcsOptions::default());
+    let mut node = Node::new("rebootcmd", &acs.url());
+    let mut d = node.start();
+    acs.wait_for_sessions(1, WAIT);
+    node.wait_idle(1);
+    let r = node.control("{\"method\":\"command\",\"args\":{\"command\":\"reboot_end_session\"}}");
+    assert_eq!(r["result"]["status"], 0, "{r}");
+    assert_eq!(d.wait_exit(WAIT).and_then(|s| s.code()), Some(0));
+    assert!(node.path("rebooted").exists());
+    drop(d);
+    let _d = node.start();
+    let s = acs.wait_for_sessions(2, WAIT);
+    assert_eq!(s[1].event_codes(), ["1 BOOT"]);
+}
+
+/// A Download of `file_type`, the apply command `apply`; the TransferComplete that reports it
+/// (the daemon keeps running).
+fn download_applied_in_place(tag: &str, file_type: &str, apply: &str) -> (Node, TransferComplete) {
+    let acs = Acs::start(AcsOptions::default());
+    let files = FileServer::start();
+    let body = b"config system\n\toption hostname 'cpe'\n".to_vec();
+    files.put("/file", &body);
+    let mut node = Node::new(tag, &acs.url());
+    node.uci.set("cwmpd", "config_apply_command", apply);
+    node.uci.set("cwmpd", "firmware_apply_command", apply);
+    let mut d = node.start();
+    acs.wait_for_sessions(1, WAIT);
+    let mut dl = Download::new(file_type, &files.url("/file"));
+    dl.command_key = Some(format!("k-{tag}"));
+    acs.push(Task::Download(dl));
+    node.inform("6 CONNECTION REQUEST");
+    let report = acs
+        .wait_for(WAIT, |r| {
+            r.sessions
+                .iter()
+                .find(|s| s.is_completed() && !transfer_completes(s).is_empty())
+                .cloned()
+        })
+        .unwrap_or_else(|| panic!("no TransferComplete: {}", d.logs()));
+    let mut codes = report.event_codes();
+    codes.sort_unstable();
+    assert_eq!(codes, ["7 TRANSFER COMPLETE", "M Download"], "no reboot");
+    assert!(d.is_running());
+    let tc = transfer_completes(&report)[0].clone();
+    assert_eq!(tc.command_key, format!("k-{tag}"));
+    (node, tc)
+}
+
+#[test]
+fn configuration_file_is_applied_with_the_file_as_argument_and_reported() {
+    let (node, tc) = download_applied_in_place(
+        "cfgdl",
+        "3 Vendor Configuration File",
+        "cp \"$1\" \"$(dirname \"$1\")/../../applied.cfg\"",
+    );
+    assert_eq!(tc.fault.code, 0, "{tc:?}");
+    assert_eq!(
+        std::fs::read(node.path("applied.cfg")).unwrap(),
+        b"config system\n\toption hostname 'cpe'\n"
+    );
+}
+
+#[test]
+fn configuration_apply_failure_is_reported_as_a_fault() {
+    let (_, tc) = download_applied_in_place("cfgfail", "3 Vendor Configuration File", "exit 3");
+    assert_eq!(tc.fault.code, 9018, "{tc:?}");
+}
+
+#[test]
+fn firmware_apply_failure_is_reported_and_the_daemon_keeps_running() {
+    let (_, tc) = download_applied_in_place("fwfail", "1 Firmware Upgrade Image", "exit 1");
+    assert_eq!(tc.fault.code, 9018, "{tc:?}");
+}
