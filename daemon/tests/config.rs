@@ -118,3 +118,43 @@ fn sighup_applies_a_new_periodic_inform_interval() {
         "{gap:?}"
     );
 }
+
+#[test]
+fn sighup_moves_the_connection_request_listener_and_the_acs_learns_the_new_url() {
+    let acs = Acs::start(AcsOptions::default());
+    let mut node = Node::new("cfgport", &acs.url());
+    let d = node.start();
+    acs.wait_for_sessions(1, WAIT);
+    node.wait_idle(1);
+    let old = node.cr_port;
+    let new = common::free_port();
+    node.cr_port = new;
+    node.uci.set("cpe", "port", &new.to_string());
+    node.write_config();
+    d.signal("HUP");
+    assert!(
+        d.wait_log(&format!("connection requests on port {new}"), WAIT),
+        "{}",
+        d.logs()
+    );
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", old)).is_err(),
+        "the old port is closed"
+    );
+    // The URL is a forced active-notification parameter: the ACS is told at once.
+    let s = acs.wait_for_sessions(2, WAIT);
+    let inform = s[1].inform.as_ref().unwrap();
+    assert_eq!(inform.event_codes(), ["4 VALUE CHANGE"]);
+    assert_eq!(
+        inform.parameter("Device.ManagementServer.ConnectionRequestURL"),
+        Some(node.cr_url().as_str())
+    );
+    node.wait_idle(2);
+    // The ACS can use it.
+    let codes = common::curl_digest(&node.cr_url(), common::CR_USER, common::CR_PASS);
+    assert!(matches!(codes.last(), Some(200 | 204)), "{codes:?}");
+    let s = acs.wait_for_sessions(3, WAIT);
+    assert_eq!(s[2].event_codes(), ["6 CONNECTION REQUEST"]);
+    node.wait_idle(3);
+    assert_eq!(acs.sessions().len(), 3, "no further session");
+}

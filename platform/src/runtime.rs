@@ -196,6 +196,9 @@ pub struct Runtime<'d> {
     acs: Option<AcsConnection>,
     /// The agent was told the current ACS connection is up.
     acs_announced: bool,
+    /// This side's address of the last ACS connection: the host part of the Connection Request
+    /// URL (the ACS reaches the device where the device reached it from).
+    acs_local: Option<SocketAddr>,
     rx: Vec<u8>,
     rx_len: usize,
     tx: Vec<u8>,
@@ -278,6 +281,7 @@ impl<'d> Runtime<'d> {
             dm,
             acs: None,
             acs_announced: false,
+            acs_local: None,
             rx: vec![0; settings.rx_buffer],
             rx_len: 0,
             tx: vec![0; tx_len],
@@ -521,6 +525,7 @@ impl<'d> Runtime<'d> {
             Ok(ConnState::Established) if !self.acs_announced => {
                 self.acs_announced = true;
                 if let Some(local) = conn.local_addr() {
+                    self.acs_local = Some(local);
                     let url = cr_url(local, &self.settings);
                     self.agent.set_connection_request_url(&url, clock, self.dm);
                 }
@@ -1220,6 +1225,13 @@ impl<'d> Runtime<'d> {
                 self.agent.apply_config(agent_cfg, clock);
                 if cr_changed && let Err(e) = self.open_listeners() {
                     error!("{e}");
+                }
+                // A new port or path changes the Connection Request URL now, not at the next
+                // session: the ACS must learn it (a value change) before it needs it.
+                if let Some(local) = self.acs_local {
+                    let url = cr_url(local, &self.settings);
+                    self.agent
+                        .set_connection_request_url(&url, self.clock(), self.dm);
                 }
             }
             Err(e) => error!("configuration not reloaded: {e}"),
