@@ -126,7 +126,11 @@ fn api_over_ubus_the_cli_and_the_control_socket() {
     let (st, objs) = ubus.list(Some("tr069")).unwrap();
     assert_eq!(st, Status::Ok);
     let sig = &objs[0].signature;
-    assert_eq!(keys(sig), ["command", "inform", "status"], "{sig}");
+    // `ubus -v list tr069`: blobmsg type 3 is String, 7 Boolean.
+    assert_eq!(
+        sig,
+        &json!({"command": {"command": 3}, "inform": {"GetRPCMethods": 7, "event": 3}, "status": {}})
+    );
     check_status(
         only_data(&ubus.call("tr069", "status", &json!({})).unwrap()),
         &acs.url(),
@@ -313,4 +317,30 @@ fn ubusd_appearing_after_the_daemon_gets_tr069_registered() {
         only_data(&ubus.call("tr069", "status", &json!({})).unwrap()),
         &acs.url(),
     );
+}
+
+#[test]
+fn inform_is_refused_without_an_acs_url_and_the_daemon_idles() {
+    let mut node = Node::new("nourl", "");
+    node.uci.unset("acs", "url");
+    let d = node.start();
+    let r = node.control("{\"method\":\"inform\",\"args\":{\"event\":\"2 PERIODIC\"}}");
+    assert_eq!(r["result"]["status"], -1, "{r}");
+    assert!(
+        r["result"]["info"].as_str().is_some_and(|i| !i.is_empty()),
+        "{r}"
+    );
+    let st = node.control("{\"method\":\"status\"}");
+    assert_eq!(st["result"]["cwmp"]["acs_url"], "", "{st}");
+    assert_eq!(st["result"]["last_session"]["status"], "N/A", "{st}");
+    assert_eq!(st["result"]["next_session"]["start_time"], "N/A", "{st}");
+    let out = node.cli(&["inform"]);
+    assert!(
+        out.status.success(),
+        "a refusal is a reply, not an error: {out:?}"
+    );
+    assert_eq!(stdout_json(&out)["status"], -1);
+    let ticks = d.cpu_ticks();
+    std::thread::sleep(Duration::from_millis(1000)); // the idle window measured
+    assert!(d.cpu_ticks() - ticks <= 2, "idle without an ACS");
 }
