@@ -235,3 +235,42 @@ fn kill_9_at_any_point_loses_no_event_and_repeats_none_the_acs_acknowledged() {
         );
     }
 }
+
+#[test]
+fn corrupt_state_files_are_survived() {
+    let acs = Acs::start(AcsOptions::default());
+    let mut node = Node::new("corrupt", &acs.url());
+    let mut d = node.start();
+    acs.wait_for_sessions(1, WAIT);
+    acs.push(Task::set_parameter_values(
+        &[("Device.Time.NTPServer1", "ntp.example.com", "xsd:string")],
+        "k",
+    ));
+    node.inform("6 CONNECTION REQUEST");
+    acs.wait_for_sessions(2, WAIT);
+    node.wait_idle(2);
+    d.kill9();
+    drop(d);
+
+    // A torn agent state: the daemon starts, says so, and is a new device for the ACS.
+    let state = std::fs::read(node.state_file()).unwrap();
+    std::fs::write(node.state_file(), &state[..state.len() / 2]).unwrap();
+    let mut d = node.start();
+    let s = acs.wait_for_sessions(3, WAIT);
+    assert!(s[2].inform.as_ref().unwrap().has_event("0 BOOTSTRAP"));
+    assert!(d.logs().contains("state.json"), "{}", d.logs());
+    d.kill9();
+    drop(d);
+
+    // A torn parameter store: the daemon starts on the seed and reports the problem.
+    let params = node.path("state/params.json");
+    let text = std::fs::read(&params).unwrap();
+    std::fs::write(&params, &text[..text.len() / 2]).unwrap();
+    acs.push(Task::get_parameter_values(&["Device.Time.NTPServer1"]));
+    let d = node.start();
+    let s = acs.wait_for_sessions(4, WAIT);
+    assert!(s[3].is_completed(), "{:?}", s[3].outcome);
+    let v = s[3].reply_to("GetParameterValues").unwrap();
+    assert!(v.value("Device.Time.NTPServer1").is_some(), "{v:?}");
+    assert!(d.logs().contains("data model"), "{}", d.logs());
+}

@@ -159,3 +159,44 @@ fn provisioning_is_seen_in_the_next_session_and_after_a_restart() {
     );
     assert_checks(&s[3]);
 }
+
+#[test]
+fn a_provisioning_code_set_by_the_acs_survives_a_restart_over_the_configured_one() {
+    let acs = Acs::start(AcsOptions::default());
+    let mut node = Node::new("provcode", &acs.url());
+    let mut d = node.start();
+    let s = acs.wait_for_sessions(1, WAIT);
+    assert_eq!(
+        s[0].inform
+            .as_ref()
+            .unwrap()
+            .parameter("Device.DeviceInfo.ProvisioningCode"),
+        Some("PC-E2E")
+    );
+    acs.push(Task::set_parameter_values(
+        &[(
+            "Device.DeviceInfo.ProvisioningCode",
+            "FROM-ACS",
+            "xsd:string",
+        )],
+        "pc",
+    ));
+    node.inform("6 CONNECTION REQUEST");
+    let s = acs.wait_for_sessions(2, WAIT);
+    assert_eq!(
+        s[1].reply_to("SetParameterValues"),
+        Some(&Message::SetParameterValuesResponse { status: 0 })
+    );
+    d.signal("TERM");
+    assert_eq!(d.wait_exit(WAIT).and_then(|s| s.code()), Some(0));
+    drop(d);
+    let _d = node.start();
+    let s = acs.wait_for_sessions(3, WAIT);
+    assert_eq!(
+        s[2].inform
+            .as_ref()
+            .unwrap()
+            .parameter("Device.DeviceInfo.ProvisioningCode"),
+        Some("FROM-ACS")
+    );
+}

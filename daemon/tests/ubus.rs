@@ -344,3 +344,54 @@ fn inform_is_refused_without_an_acs_url_and_the_daemon_idles() {
     std::thread::sleep(Duration::from_millis(1000)); // the idle window measured
     assert!(d.cpu_ticks() - ticks <= 2, "idle without an ACS");
 }
+
+#[test]
+fn control_socket_lines_split_across_writes_and_overlong_lines() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::os::unix::net::UnixStream;
+
+    let acs = Acs::start(AcsOptions::default());
+    let mut node = Node::new("ctlline", &acs.url());
+    let _d = node.start();
+    acs.wait_for_sessions(1, WAIT);
+    node.wait_idle(1);
+
+    // One request written in pieces, then two in one write: three replies in order.
+    let mut s = UnixStream::connect(node.ctl()).unwrap();
+    s.set_read_timeout(Some(WAIT)).unwrap();
+    s.write_all(b"{\"method\":\"sta").unwrap();
+    std::thread::sleep(Duration::from_millis(50)); // the daemon sees half a line first
+    s.write_all(b"tus\"}\n").unwrap();
+    s.write_all(
+        b"{\"method\":\"command\",\"args\":{\"command\":\"x\"}}\n{\"method\":\"status\"}\n",
+    )
+    .unwrap();
+    let mut r = BufReader::new(s.try_clone().unwrap());
+    let mut lines = Vec::new();
+    for _ in 0..3 {
+        let mut l = String::new();
+        r.read_line(&mut l).unwrap();
+        lines.push(serde_json::from_str::<Json>(&l).unwrap());
+    }
+    check_status(&lines[0]["result"], &acs.url());
+    assert_eq!(lines[1]["error"]["code"], 2);
+    check_status(&lines[2]["result"], &acs.url());
+
+    // A line longer than the daemon takes: a parse error, then the daemon stops listening to
+    // that client; others are served.
+    let mut s = UnixStream::connect(node.ctl()).unwrap();
+    s.set_read_timeout(Some(WAIT)).unwrap();
+    let long = format!(
+        "{{\"method\":\"status\",\"args\":{{\"x\":\"{}\"}}}}\n",
+        "a".repeat(20_000)
+    );
+    let _ = s.write_all(long.as_bytes());
+    let mut l = String::new();
+    BufReader::new(s).read_line(&mut l).unwrap();
+    let v: Json = serde_json::from_str(&l).unwrap();
+    assert_eq!(v["error"]["code"], 12, "{v}");
+    check_status(
+        &node.control("{\"method\":\"status\"}")["result"],
+        &acs.url(),
+    );
+}
