@@ -90,5 +90,7 @@ fn many_sessions_do_not_grow_memory_or_file_descriptors() {
     run(80);
     let (rss2, fd2) = (rss_kib(d.pid()), fds(d.pid()));
     assert!(rss2 <= rss + 256, "RSS {rss} KiB -> {rss2} KiB");
-    assert_eq!(fd2, fd, "file descriptors");
+    // A control client or the ACS connection may be closing at either moment; a leak would
+    // show as dozens.
+    assert!(fd2 <= fd + 2, "file descriptors {fd} -> {fd2}");
 }
