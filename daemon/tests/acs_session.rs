@@ -115,9 +115,13 @@ fn a_connection_request_during_a_session_gives_a_session_after_it() {
     );
     let mut node = Node::new("crduring", &acs.url());
     let _d = node.start();
-    // The boot session hangs on the empty POST: a session is running.
+    // The daemon took the InformResponse (it sent the empty POST); the ACS keeps it hanging.
     assert!(
-        acs.wait_for(WAIT, |r| r.sessions.first().and_then(|s| s.cookie.clone()))
+        acs.wait_for(WAIT, |r| r
+            .sessions
+            .first()
+            .is_some_and(|s| s.exchanges.len() >= 2)
+            .then_some(()))
             .is_some()
     );
     let codes = curl_digest(&node.cr_url(), CR_USER, CR_PASS);

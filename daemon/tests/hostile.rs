@@ -57,7 +57,7 @@ fn survives_bad_inform_responses(tag: &str, responses: Vec<Vec<u8>>) {
     assert_eq!(inform.retry_count as usize, n, "one retry per bad answer");
     assert!(inform.has_event("0 BOOTSTRAP") && inform.has_event("1 BOOT"));
     assert!(d.is_running());
-    answers_quickly(&node, Duration::from_secs(1));
+    answers_quickly(&node, Duration::from_secs(5));
     assert!(rss_kib(&d) < 32 * 1024, "{} KiB", rss_kib(&d));
     let st = node.control("{\"method\":\"status\"}");
     assert_eq!(
@@ -163,8 +163,9 @@ fn a_silent_acs_does_not_block_the_loop_and_its_end_is_retried() {
         acs.wait_for(WAIT, |r| r.exchanges.first().map(|_| ()))
             .is_some()
     );
+    // Far below the 30 s the daemon would wait for the ACS if the loop were stuck on it.
     for _ in 0..5 {
-        answers_quickly(&node, Duration::from_millis(500));
+        answers_quickly(&node, Duration::from_secs(5));
         let st = node.control("{\"method\":\"status\"}");
         assert_eq!(st["result"]["last_session"]["status"], "running", "{st}");
     }
@@ -183,7 +184,7 @@ fn a_silent_acs_does_not_block_the_loop_and_its_end_is_retried() {
 fn silent_connection_request_clients_are_cut_off_at_cr_timeout_without_blocking() {
     let acs = Acs::start(AcsOptions::default());
     let mut node = Node::new("crsilent", &acs.url());
-    node.uci.set("cpe", "cr_timeout", "1");
+    node.uci.set("cpe", "cr_timeout", "3");
     let mut d = node.start();
     acs.wait_for_sessions(1, WAIT);
 
@@ -192,9 +193,15 @@ fn silent_connection_request_clients_are_cut_off_at_cr_timeout_without_blocking(
     let mut silent: Vec<TcpStream> = (0..12)
         .map(|_| TcpStream::connect(("127.0.0.1", node.cr_port)).unwrap())
         .collect();
+    // Answered while the silent clients are still connected: nothing waits on them.
     for _ in 0..5 {
-        answers_quickly(&node, Duration::from_millis(300));
+        answers_quickly(&node, Duration::from_secs(2));
     }
+    assert!(
+        t.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        t.elapsed()
+    );
     let mut cut = Vec::new();
     for s in &mut silent {
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -206,7 +213,7 @@ fn silent_connection_request_clients_are_cut_off_at_cr_timeout_without_blocking(
     assert!(timed_out.len() >= 8, "{cut:?}");
     for (at, _) in &timed_out {
         assert!(
-            *at >= Duration::from_millis(900) && *at <= Duration::from_secs(4),
+            *at >= Duration::from_millis(2900) && *at <= Duration::from_secs(7),
             "cut off after {at:?}"
         );
     }

@@ -17,9 +17,13 @@ fn stops_cleanly_mid_session(tag: &str, stop: impl FnOnce(&Node, &Daemon)) {
     );
     let mut node = Node::new(tag, &acs.url());
     let mut d = node.start();
-    // The boot session's Inform was answered; the ACS now keeps it hanging.
+    // The daemon took the InformResponse (it sent the empty POST); the ACS keeps it hanging.
     assert!(
-        acs.wait_for(WAIT, |r| r.sessions.first().and_then(|s| s.cookie.clone()))
+        acs.wait_for(WAIT, |r| r
+            .sessions
+            .first()
+            .is_some_and(|s| s.exchanges.len() >= 2)
+            .then_some(()))
             .is_some()
     );
     let t = Instant::now();
