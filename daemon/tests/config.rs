@@ -158,3 +158,32 @@ fn sighup_moves_the_connection_request_listener_and_the_acs_learns_the_new_url()
     node.wait_idle(3);
     assert_eq!(acs.sessions().len(), 3, "no further session");
 }
+
+#[test]
+fn command_line_overrides_the_file() {
+    let acs = Acs::start(AcsOptions::default());
+    let mut node = Node::new("cfgcli", "http://127.0.0.1:9/");
+    node.write_config();
+    let port = common::free_port();
+    let state = node.path("elsewhere");
+    let mut cmd = node.command();
+    cmd.arg("--acs-url")
+        .arg(acs.url())
+        .arg("--state-dir")
+        .arg(&state)
+        .arg("--cr-port")
+        .arg(port.to_string());
+    let mut d = common::Daemon::spawn(cmd);
+    d.wait_ready(&node.ctl(), WAIT).unwrap();
+    let s = acs.wait_for_sessions(1, WAIT);
+    assert_eq!(
+        s[0].inform
+            .as_ref()
+            .unwrap()
+            .parameter("Device.ManagementServer.ConnectionRequestURL"),
+        Some(format!("http://127.0.0.1:{port}/").as_str())
+    );
+    node.wait_idle(1);
+    assert!(state.join("state.json").exists());
+    assert!(!node.state_file().exists());
+}

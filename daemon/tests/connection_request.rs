@@ -93,3 +93,33 @@ fn a_flood_over_the_rate_limit_gets_503_and_the_daemon_stays_responsive() {
     assert!(d.is_running());
     assert_eq!(acs.sessions().len(), 1, "no session from the flood");
 }
+
+#[test]
+fn only_get_on_the_configured_path_can_trigger() {
+    let acs = Acs::start(AcsOptions::default());
+    let mut node = Node::new("crpath", &acs.url());
+    node.uci.set("cpe", "path", "cr-4f2a");
+    let _d = node.start();
+    let s = acs.wait_for_sessions(1, WAIT);
+    let url = format!("{}cr-4f2a", node.cr_url());
+    assert_eq!(
+        s[0].inform
+            .as_ref()
+            .unwrap()
+            .parameter("Device.ManagementServer.ConnectionRequestURL"),
+        Some(url.as_str())
+    );
+    node.wait_idle(1);
+    let port = node.cr_port;
+    assert_eq!(raw_http_status(port, "GET / HTTP/1.1\r\nHost: cpe\r\n\r\n"), 404);
+    assert_eq!(
+        raw_http_status(port, "POST /cr-4f2a HTTP/1.1\r\nHost: cpe\r\nContent-Length: 0\r\n\r\n"),
+        405
+    );
+    assert_eq!(raw_http_status(port, "garbage\r\n\r\n"), 400);
+    assert_eq!(curl_digest(&node.cr_url(), CR_USER, CR_PASS), [404]);
+    let codes = curl_digest(&url, CR_USER, CR_PASS);
+    assert!(matches!(codes.last(), Some(200 | 204)), "{codes:?}");
+    let s = acs.wait_for_sessions(2, WAIT);
+    assert_eq!(s[1].event_codes(), ["6 CONNECTION REQUEST"]);
+}
