@@ -111,9 +111,15 @@ fn only_get_on_the_configured_path_can_trigger() {
     );
     node.wait_idle(1);
     let port = node.cr_port;
-    assert_eq!(raw_http_status(port, "GET / HTTP/1.1\r\nHost: cpe\r\n\r\n"), 404);
     assert_eq!(
-        raw_http_status(port, "POST /cr-4f2a HTTP/1.1\r\nHost: cpe\r\nContent-Length: 0\r\n\r\n"),
+        raw_http_status(port, "GET / HTTP/1.1\r\nHost: cpe\r\n\r\n"),
+        404
+    );
+    assert_eq!(
+        raw_http_status(
+            port,
+            "POST /cr-4f2a HTTP/1.1\r\nHost: cpe\r\nContent-Length: 0\r\n\r\n"
+        ),
         405
     );
     assert_eq!(raw_http_status(port, "garbage\r\n\r\n"), 400);

@@ -1,7 +1,7 @@
 //! A hostile or broken ACS and Connection Request clients: garbage and oversized responses
 //! fail the session and the daemon retries; garbage and oversized ACS requests end the session
 //! and the next one works; a silent ACS or silent Connection Request clients never stop the
-//! loop from answering the control socket.
+//! loop from answering the control socket and ubus.
 
 // Helpers outside #[test] functions fail the test on a broken expectation.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -12,8 +12,11 @@ use std::io::Read;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::{CR_PASS, CR_USER, Daemon, Node, WAIT, curl_digest};
+use common::{CR_PASS, CR_USER, Daemon, Node, WAIT, curl_digest, wait_until};
 use cwmp_bench::acs::{Acs, AcsOptions, Action, Intercept, Outcome, Task, When};
+use cwmp_bench::ubus_client::UbusConnection;
+use cwmp_bench::ubusd::Ubusd;
+use cwmp_core::ubus::msg::Status;
 
 /// Resident memory of the process, KiB.
 fn rss_kib(d: &Daemon) -> u64 {
@@ -185,8 +188,16 @@ fn silent_connection_request_clients_are_cut_off_at_cr_timeout_without_blocking(
     let acs = Acs::start(AcsOptions::default());
     let mut node = Node::new("crsilent", &acs.url());
     node.uci.set("cpe", "cr_timeout", "3");
+    let sock = node.path("ubus.sock");
+    let _ubusd = Ubusd::start(&sock).unwrap();
+    node.ubus = Some(sock.clone());
     let mut d = node.start();
     acs.wait_for_sessions(1, WAIT);
+    let mut ubus = UbusConnection::connect(&sock, Duration::from_secs(5)).unwrap();
+    assert!(wait_until(
+        || ubus.list(Some("tr069")).is_ok_and(|(_, o)| !o.is_empty()),
+        WAIT
+    ));
 
     // More silent clients than the daemon serves at once (8).
     let t = Instant::now();
@@ -196,6 +207,10 @@ fn silent_connection_request_clients_are_cut_off_at_cr_timeout_without_blocking(
     // Answered while the silent clients are still connected: nothing waits on them.
     for _ in 0..5 {
         answers_quickly(&node, Duration::from_secs(2));
+        let r = ubus
+            .call("tr069", "status", &serde_json::json!({}))
+            .unwrap();
+        assert_eq!(r.status, Status::Ok, "{r:?}");
     }
     assert!(
         t.elapsed() < Duration::from_millis(2500),
