@@ -162,7 +162,7 @@ fn sighup_moves_the_connection_request_listener_and_the_acs_learns_the_new_url()
 #[test]
 fn command_line_overrides_the_file() {
     let acs = Acs::start(AcsOptions::default());
-    let mut node = Node::new("cfgcli", "http://127.0.0.1:9/");
+    let node = Node::new("cfgcli", "http://127.0.0.1:9/");
     node.write_config();
     let port = common::free_port();
     let state = node.path("elsewhere");
