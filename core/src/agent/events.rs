@@ -291,6 +291,16 @@ impl EventQueue {
         n
     }
 
+    /// Events raised before the Inform under way was sent join it, except `14 HEARTBEAT`
+    /// (reported in a session of its own).
+    pub fn join_inform(&mut self) {
+        for e in self.items.iter_mut() {
+            if e.code != EventCode::Heartbeat {
+                e.in_flight = true;
+            }
+        }
+    }
+
     /// The events of the Inform under way, in order, each single code once.
     pub fn in_flight(&self) -> impl Iterator<Item = &Event> {
         self.items.iter().filter(|e| e.in_flight)
@@ -503,6 +513,22 @@ mod tests {
         );
         q.inform_delivered();
         assert_eq!(codes(&q), ["4 VALUE CHANGE"]);
+    }
+
+    #[test]
+    fn events_joining_an_inform_leave_a_heartbeat_for_its_own_session() {
+        let mut q = EventQueue::new();
+        q.push(EventCode::Periodic, "", None).unwrap();
+        q.start_inform(false);
+        q.push(EventCode::Heartbeat, "", None).unwrap();
+        q.push(EventCode::ConnectionRequest, "", None).unwrap();
+        q.join_inform();
+        assert_eq!(
+            q.in_flight().map(|e| e.code).collect::<Vec<_>>(),
+            [EventCode::Periodic, EventCode::ConnectionRequest]
+        );
+        q.inform_delivered();
+        assert_eq!(codes(&q), ["14 HEARTBEAT"]);
     }
 
     #[test]
