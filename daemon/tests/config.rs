@@ -187,3 +187,30 @@ fn command_line_overrides_the_file() {
     assert!(state.join("state.json").exists());
     assert!(!node.state_file().exists());
 }
+
+#[test]
+fn a_new_port_after_a_restart_is_reported_in_the_boot_inform() {
+    let acs = Acs::start(AcsOptions::default());
+    let mut node = Node::new("cfgport2", &acs.url());
+    let mut d = node.start();
+    acs.wait_for_sessions(1, WAIT);
+    node.wait_idle(1);
+    d.signal("TERM");
+    assert_eq!(d.wait_exit(WAIT).and_then(|s| s.code()), Some(0));
+    drop(d);
+    node.cr_port = common::free_port();
+    let port = node.cr_port.to_string();
+    node.uci.set("cpe", "port", &port);
+    let _d = node.start();
+    let s = acs.wait_for_sessions(2, WAIT);
+    let inform = s[1].inform.as_ref().unwrap();
+    let mut codes = inform.event_codes();
+    codes.sort_unstable();
+    assert_eq!(codes, ["1 BOOT", "4 VALUE CHANGE"]);
+    assert_eq!(
+        inform.parameter("Device.ManagementServer.ConnectionRequestURL"),
+        Some(node.cr_url().as_str())
+    );
+    node.wait_idle(1); // sessions of this run
+    assert_eq!(acs.sessions().len(), 2, "one session says it all");
+}
