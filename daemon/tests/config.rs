@@ -214,3 +214,24 @@ fn a_new_port_after_a_restart_is_reported_in_the_boot_inform() {
     node.wait_idle(1); // sessions of this run
     assert_eq!(acs.sessions().len(), 2, "one session says it all");
 }
+
+#[test]
+fn command_reload_with_a_new_acs_url_bootstraps_with_the_new_acs() {
+    let old = Acs::start(AcsOptions::default());
+    let new = Acs::start(AcsOptions::default());
+    let mut node = Node::new("cfgacs", &old.url());
+    let _d = node.start();
+    old.wait_for_sessions(1, WAIT);
+    node.wait_idle(1);
+    node.uci.set("acs", "url", &new.url());
+    node.write_config();
+    let out = node.cli(&["command", "reload"]);
+    assert!(out.status.success(), "{out:?}");
+    let r = common::stdout_json(&out);
+    assert_eq!(r["status"], 0, "{r}");
+    let s = new.wait_for_sessions(1, WAIT);
+    assert_eq!(s[0].event_codes(), ["0 BOOTSTRAP"]);
+    let st = node.control("{\"method\":\"status\"}");
+    assert_eq!(st["result"]["cwmp"]["acs_url"], new.url());
+    assert_eq!(old.sessions().len(), 1);
+}
