@@ -274,3 +274,43 @@ fn corrupt_state_files_are_survived() {
     assert!(v.value("Device.Time.NTPServer1").is_some(), "{v:?}");
     assert!(d.logs().contains("data model"), "{}", d.logs());
 }
+
+#[test]
+fn a_configuration_apply_cut_short_by_a_crash_is_not_reported_as_a_success() {
+    let acs = Acs::start(AcsOptions::default());
+    let files = FileServer::start();
+    files.put("/config.bin", b"config system\n");
+    let mut node = Node::new("applycut", &acs.url());
+    let started = node.path("apply-started");
+    node.uci.set(
+        "cwmpd",
+        "config_apply_command",
+        &format!("touch {}; sleep 3", started.display()),
+    );
+    let mut d = node.start();
+    acs.wait_for_sessions(1, WAIT);
+    let mut dl = Download::new("3 Vendor Configuration File", &files.url("/config.bin"));
+    dl.command_key = Some("cut".into());
+    acs.push(Task::Download(dl));
+    node.inform("6 CONNECTION REQUEST");
+    assert!(
+        common::wait_until(|| started.exists(), WAIT),
+        "{}",
+        d.logs()
+    );
+    d.kill9(); // the device lost power while applying the file
+    drop(d);
+
+    let _d = node.start();
+    let tc = acs
+        .wait_for(WAIT, |r| {
+            r.sessions.iter().find_map(|s| {
+                s.cpe_requests.iter().find_map(|m| match m {
+                    Message::TransferComplete(t) if t.command_key == "cut" => Some(t.clone()),
+                    _ => None,
+                })
+            })
+        })
+        .expect("the transfer is reported");
+    assert_ne!(tc.fault.code, 0, "{tc:?}");
+}

@@ -499,13 +499,13 @@ impl Daemon {
         }
     }
 
-    /// `kill -9` and wait for it.
+    /// `kill -9` and wait for it. The log reader is not waited for: a command the daemon
+    /// started may outlive it and keep its stderr open.
     pub fn kill9(&mut self) {
         if self.try_status().is_none() {
             let _ = self.child.kill();
             self.status = self.child.wait().ok();
         }
-        self.join_reader();
     }
 
     /// Sends a signal by name (`HUP`, `TERM`...).
