@@ -1182,6 +1182,33 @@ fn drop_intercept_closes_without_answering() {
 }
 
 #[test]
+fn raw_intercept_writes_the_bytes_verbatim_and_closes() {
+    let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n<a<b>".to_vec();
+    let acs = Acs::start(
+        AcsOptions::default().intercept(Intercept::once(When::Inform, Action::Raw(raw.clone()))),
+    );
+    let mut tcp = TcpStream::connect(acs.addr()).unwrap();
+    let body = inform();
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: acs\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    tcp.write_all(req.as_bytes()).unwrap();
+    let mut got = Vec::new();
+    tcp.read_to_end(&mut got).unwrap();
+    assert_eq!(got, raw, "exactly the bytes, then the close");
+    let s = &acs.wait_for_sessions(1, TIMEOUT)[0];
+    assert!(
+        matches!(&s.outcome, Outcome::Failed(w) if w.contains("raw")),
+        "{s:?}"
+    );
+    assert_eq!(
+        s.exchanges[0].response.as_ref().map(|r| r.status),
+        Some(200)
+    );
+}
+
+#[test]
 fn stopped_acs_refuses_connections_until_restarted() {
     let mut acs = Acs::start(AcsOptions::default());
     acs.stop();

@@ -196,6 +196,9 @@ pub struct Runtime<'d> {
     acs: Option<AcsConnection>,
     /// The agent was told the current ACS connection is up.
     acs_announced: bool,
+    /// This side's address of the last ACS connection: the host part of the Connection Request
+    /// URL (the ACS reaches the device where the device reached it from).
+    acs_local: Option<SocketAddr>,
     rx: Vec<u8>,
     rx_len: usize,
     tx: Vec<u8>,
@@ -278,6 +281,7 @@ impl<'d> Runtime<'d> {
             dm,
             acs: None,
             acs_announced: false,
+            acs_local: None,
             rx: vec![0; settings.rx_buffer],
             rx_len: 0,
             tx: vec![0; tx_len],
@@ -298,6 +302,7 @@ impl<'d> Runtime<'d> {
         };
         rt.open_listeners()?;
         std::fs::create_dir_all(&rt.settings.transfer_dir).ok();
+        rt.fail_interrupted_applies();
         rt.process_outputs();
         Ok(rt)
     }
@@ -521,6 +526,7 @@ impl<'d> Runtime<'d> {
             Ok(ConnState::Established) if !self.acs_announced => {
                 self.acs_announced = true;
                 if let Some(local) = conn.local_addr() {
+                    self.acs_local = Some(local);
                     let url = cr_url(local, &self.settings);
                     self.agent.set_connection_request_url(&url, clock, self.dm);
                 }
@@ -674,6 +680,45 @@ impl<'d> Runtime<'d> {
         self.settings.transfer_dir.join(format!("transfer-{slot}"))
     }
 
+    /// Marks the downloaded configuration file of `slot` as not applied yet. The agent's
+    /// snapshot only knows that the download succeeded; if the daemon dies before the apply
+    /// command has finished, the next start finds the mark and reports the transfer as failed
+    /// instead of as a success that never took effect.
+    fn mark_unapplied(&self, slot: u8) {
+        let mark = apply_mark(&self.settings.state_dir, slot);
+        if let Err(e) = std::fs::create_dir_all(&self.settings.state_dir)
+            .and_then(|()| crate::fsutil::write_atomic(&mark, b""))
+        {
+            error!("cannot write {}: {e}", mark.display());
+        }
+    }
+
+    fn clear_unapplied(&self, slot: u8) {
+        let _ = std::fs::remove_file(apply_mark(&self.settings.state_dir, slot));
+    }
+
+    /// Configuration files whose apply a previous run did not see finish: failed.
+    fn fail_interrupted_applies(&mut self) {
+        let Ok(dir) = std::fs::read_dir(&self.settings.state_dir) else {
+            return;
+        };
+        let clock = self.clock();
+        for entry in dir.flatten() {
+            let name = entry.file_name();
+            let Some(slot) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(APPLY_MARK_PREFIX))
+                .and_then(|n| n.parse::<u8>().ok())
+            else {
+                continue;
+            };
+            warn!("transfer {slot}: the previous run stopped while applying it");
+            self.agent
+                .transfer_apply_failed(slot, FaultCode::INTERNAL_ERROR, clock);
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+
     fn start_transfer(&mut self, slot: u8, clock: Clock) {
         let Some(t) = self.agent.transfer(slot) else {
             return;
@@ -776,6 +821,12 @@ impl<'d> Runtime<'d> {
                     let (slot, _) = self.transfers.remove(i);
                     if r.fault == FaultCode::NONE {
                         info!("transfer {slot} done ({} bytes)", r.stats.bytes);
+                        let config_file = self.agent.transfer(slot).is_some_and(|t| {
+                            t.kind.is_download() && t.file() == Some(FileType::VendorConfig)
+                        });
+                        if config_file {
+                            self.mark_unapplied(slot);
+                        }
                     } else {
                         warn!("transfer {slot} failed: {} {}", r.fault.0, r.fault_string);
                     }
@@ -790,6 +841,7 @@ impl<'d> Runtime<'d> {
             match self.jobs[i].result.try_recv() {
                 Ok(ok) => {
                     let job = self.jobs.remove(i);
+                    self.clear_unapplied(job.slot);
                     match (ok, job.firmware) {
                         (true, true) => {
                             // The image is being installed; the device reboots into it.
@@ -807,6 +859,7 @@ impl<'d> Runtime<'d> {
                 Err(TryRecvError::Empty) => i += 1,
                 Err(TryRecvError::Disconnected) => {
                     let job = self.jobs.remove(i);
+                    self.clear_unapplied(job.slot);
                     self.agent
                         .transfer_apply_failed(job.slot, FaultCode::INTERNAL_ERROR, clock);
                 }
@@ -1232,6 +1285,13 @@ impl<'d> Runtime<'d> {
                 if cr_changed && let Err(e) = self.open_listeners() {
                     error!("{e}");
                 }
+                // A new port or path changes the Connection Request URL now, not at the next
+                // session: the ACS must learn it (a value change) before it needs it.
+                if let Some(local) = self.acs_local {
+                    let url = cr_url(local, &self.settings);
+                    self.agent
+                        .set_connection_request_url(&url, self.clock(), self.dm);
+                }
             }
             Err(e) => error!("configuration not reloaded: {e}"),
         }
@@ -1246,6 +1306,14 @@ impl<'d> Runtime<'d> {
             let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// Name of the marks of configuration files downloaded but not applied yet, in the state
+/// directory (`applying-SLOT`).
+const APPLY_MARK_PREFIX: &str = "applying-";
+
+fn apply_mark(state_dir: &Path, slot: u8) -> PathBuf {
+    state_dir.join(format!("{APPLY_MARK_PREFIX}{slot}"))
 }
 
 /// The clocks at `now`, for the agent.

@@ -46,6 +46,10 @@ pub enum Action {
     Silent,
     /// Close the connection without answering. The session fails.
     Drop,
+    /// Write exactly these bytes as the response (status line, fields and body as given, no
+    /// framing added) and close: garbage, a lying `Content-Length`, an oversized body. The
+    /// session fails.
+    Raw(Vec<u8>),
     /// Answer normally, with `cwmp:HoldRequests` true in the envelope (only counted when the
     /// normal answer is an envelope, not a 204).
     HoldRequests,

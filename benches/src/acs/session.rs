@@ -719,6 +719,10 @@ impl State {
                 self.end(s, Outcome::Failed("connection dropped (intercept)".into()));
                 (None, After::Drop)
             }
+            Action::Raw(bytes) => {
+                self.end(s, Outcome::Failed("raw response (intercept)".into()));
+                (Some(wire::raw_response(bytes)), After::Close)
+            }
             // Handled before the match: it modifies the normal answer instead of replacing it.
             Action::HoldRequests => (None, After::Drop),
         };

@@ -226,6 +226,25 @@ pub fn response(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> H
     }
 }
 
+/// A response written exactly as `bytes` (kept whole in `body`; `status` is what the first
+/// line claims, 0 when it claims nothing readable).
+pub fn raw_response(bytes: Vec<u8>) -> HttpResponse {
+    let status = bytes
+        .split(|b| *b == b'\n')
+        .next()
+        .and_then(|line| std::str::from_utf8(line).ok())
+        .filter(|line| line.starts_with("HTTP/"))
+        .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0);
+    HttpResponse {
+        at: Instant::now(),
+        status,
+        headers: Vec::new(),
+        head: String::new(),
+        body: bytes,
+    }
+}
+
 /// Writes a response and flushes.
 pub fn write_response<S: Write + ?Sized>(stream: &mut S, r: &HttpResponse) -> io::Result<()> {
     let mut bytes = r.head.as_bytes().to_vec();

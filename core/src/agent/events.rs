@@ -291,6 +291,16 @@ impl EventQueue {
         n
     }
 
+    /// Events raised before the Inform under way was sent join it, except `14 HEARTBEAT`
+    /// (reported in a session of its own).
+    pub fn join_inform(&mut self) {
+        for e in self.items.iter_mut() {
+            if e.code != EventCode::Heartbeat {
+                e.in_flight = true;
+            }
+        }
+    }
+
     /// The events of the Inform under way, in order, each single code once.
     pub fn in_flight(&self) -> impl Iterator<Item = &Event> {
         self.items.iter().filter(|e| e.in_flight)
@@ -322,10 +332,12 @@ impl EventQueue {
         }
     }
 
-    /// The session failed: nothing was delivered beyond what was already forgotten; `6
-    /// CONNECTION REQUEST` is dropped (digest §4.2: never retried).
+    /// The session failed: nothing was delivered beyond what was already forgotten; the
+    /// `6 CONNECTION REQUEST` it carried is dropped (digest §4.2: never retried). One raised
+    /// after its Inform went out is a new request the ACS waits on: it is kept for the next
+    /// session (digest §8.1).
     pub fn session_failed(&mut self) {
-        self.items.retain(|e| e.code.retried());
+        self.items.retain(|e| e.code.retried() || !e.in_flight);
         self.session_ended();
     }
 
@@ -456,9 +468,26 @@ mod tests {
         assert!(!q.has_retryable());
         q.push(EventCode::ConnectionRequest, "", None).unwrap();
         q.push(EventCode::ValueChange, "", None).unwrap();
+        q.start_inform(false);
         q.session_failed();
         assert_eq!(codes(&q), ["4 VALUE CHANGE"]);
         assert!(q.has_retryable());
+    }
+
+    #[test]
+    fn connection_request_raised_during_a_failed_session_is_kept_for_the_next() {
+        let mut q = EventQueue::new();
+        q.push(EventCode::Boot, "", None).unwrap();
+        q.start_inform(false);
+        // Accepted while the session runs: not part of its Inform.
+        q.push(EventCode::ConnectionRequest, "", None).unwrap();
+        q.session_failed();
+        assert_eq!(codes(&q), ["1 BOOT", "6 CONNECTION REQUEST"]);
+        assert!(q.iter().all(|e| !e.in_flight));
+        // The next session carries it; if that one fails too, it is gone.
+        q.start_inform(false);
+        q.session_failed();
+        assert_eq!(codes(&q), ["1 BOOT"]);
     }
 
     #[test]
@@ -484,6 +513,22 @@ mod tests {
         );
         q.inform_delivered();
         assert_eq!(codes(&q), ["4 VALUE CHANGE"]);
+    }
+
+    #[test]
+    fn events_joining_an_inform_leave_a_heartbeat_for_its_own_session() {
+        let mut q = EventQueue::new();
+        q.push(EventCode::Periodic, "", None).unwrap();
+        q.start_inform(false);
+        q.push(EventCode::Heartbeat, "", None).unwrap();
+        q.push(EventCode::ConnectionRequest, "", None).unwrap();
+        q.join_inform();
+        assert_eq!(
+            q.in_flight().map(|e| e.code).collect::<Vec<_>>(),
+            [EventCode::Periodic, EventCode::ConnectionRequest]
+        );
+        q.inform_delivered();
+        assert_eq!(codes(&q), ["14 HEARTBEAT"]);
     }
 
     #[test]

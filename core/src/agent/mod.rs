@@ -471,6 +471,7 @@ impl Agent {
                 if code.persistent() {
                     self.dirty = true;
                 }
+                self.join_pending_inform();
                 // A new event while waiting to retry: retry at once (digest §6).
                 self.retry_at = None;
                 self.pending = true;
@@ -509,6 +510,7 @@ impl Agent {
         }
         if active || passive {
             self.dirty = true;
+            self.join_pending_inform();
         }
         if active && self.notify.has_pending() {
             self.raise(EventCode::ValueChange, "", None);

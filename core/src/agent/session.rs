@@ -157,6 +157,23 @@ impl Agent {
         self.push_output(Output::Connect);
     }
 
+    /// Reports what happened since the session started in its Inform, when that has not gone
+    /// out yet (it is being connected): a new event, a changed notified parameter. Not for a
+    /// heartbeat session (its Inform carries only `14 HEARTBEAT`) nor for an Inform being sent
+    /// again after fault 8005 (it must be the identical request, digest §5.3).
+    pub(super) fn join_pending_inform(&mut self) {
+        let Some(s) = self.session.as_ref() else {
+            return;
+        };
+        if !s.inform_pending() || s.heartbeat || s.retries > 0 {
+            return;
+        }
+        if self.notify.start_inform() && !self.events.contains(EventCode::ValueChange) {
+            let _ = self.events.push(EventCode::ValueChange, "", None);
+        }
+        self.events.join_inform();
+    }
+
     /// The ACS connection is up (TCP, and TLS for https).
     pub fn handle_connected(&mut self, clock: Clock) {
         self.now = clock;

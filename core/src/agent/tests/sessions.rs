@@ -544,6 +544,39 @@ fn connection_request_event_is_not_retried() {
 }
 
 #[test]
+fn an_event_raised_before_the_inform_goes_out_joins_it() {
+    let mut w = booted();
+    // The notified parameters' current values are the baseline.
+    w.agent.check_notifications(w.clock, &mut w.dm);
+    inform(&mut w, InformEvent::Periodic);
+    // Connecting: the platform learns its address has changed (a new WAN address, a new
+    // Connection Request port), and a Connection Request arrives.
+    let url = "http://198.51.100.7:7548/cr";
+    w.agent.set_connection_request_url(url, w.clock, &mut w.dm);
+    inform(&mut w, InformEvent::ConnectionRequest);
+    w.pump();
+    assert_eq!(w.acs.sessions.len(), 2);
+    let s = w.acs.sessions.last().unwrap();
+    let mut codes = s.event_codes();
+    codes.sort_unstable();
+    assert_eq!(
+        codes,
+        ["2 PERIODIC", "4 VALUE CHANGE", "6 CONNECTION REQUEST"]
+    );
+    assert!(s.inform_params().contains(&(
+        "Device.ManagementServer.ConnectionRequestURL".into(),
+        url.into()
+    )));
+    assert!(w.agent.events().is_empty());
+    w.advance(60);
+    assert_eq!(
+        w.acs.sessions.len(),
+        2,
+        "no second session for what was reported"
+    );
+}
+
+#[test]
 fn connection_request_with_valid_digest_starts_one_session() {
     use crate::http::cr::{CrOutcome, Handled, RequestReader};
     use crate::http::digest::{Algorithm, ResponseInput, Value, compute_response};
