@@ -1,7 +1,7 @@
 //! HTTPS to the harness ACS: verified against the test CA in `acs.ssl_capath`; a certificate
 //! for another name and an unknown CA are refused (no session, the daemon keeps running and
 //! tries again); `insecure_enable 1` accepts the unknown CA.
-
+#![cfg(feature = "tls")]
 // Helpers outside #[test] functions fail the test on a broken expectation.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
