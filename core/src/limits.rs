@@ -49,12 +49,14 @@ pub const PATH_MAX_LEN: usize = 256;
 // ---- agent
 
 /// Undelivered events the agent can hold. By construction this is never reached: at most 15
-/// numeric codes (each kept once), one `M Reboot`, one `M` event per scheduled inform and per
+/// numeric codes (each kept once), one `M Reboot`, one `M` event per scheduled inform (pending
+/// and fired-but-undelivered ones together are bounded by [`SCHEDULED_INFORMS_MAX`]) and per
 /// transfer; the margin covers an `M` event raised during a session. Overflow answers 9004.
 pub const EVENT_QUEUE_MAX: usize = 15 + 1 + SCHEDULED_INFORMS_MAX + TRANSFERS_MAX + 4;
 /// Length of a command key (`CommandKeyType`, string(32) in the XSD).
 pub const EVENT_KEY_MAX: usize = 32;
-/// Pending ScheduleInform requests; one more is refused with 9004.
+/// Pending ScheduleInform requests plus fired ones whose `M ScheduleInform` is not delivered yet;
+/// one more is refused with 9004.
 pub const SCHEDULED_INFORMS_MAX: usize = 8;
 /// Queued or unreported transfers (Download, Upload, ScheduleDownload); one more is refused
 /// with 9004. The XSD allows lists of 16; routers rarely queue more than a firmware image and a

@@ -6,6 +6,7 @@
 use core::ops::ControlFlow;
 use core::time::Duration;
 
+use super::events::EventCode;
 use super::messages::{Ctx, Outbound, Producer, Reply, decode_name, walk_params};
 use super::mgmt::ManagementServer;
 use super::notify::{Change, Observed};
@@ -13,7 +14,7 @@ use super::outgoing::{fits, measure};
 use super::transfers::{Kind, Request};
 use super::{Agent, Clock, Scheduled, copy_str};
 use crate::datamodel::{Applied, DataModel, check_path, is_partial};
-use crate::limits::{NOTIFY_TRACKED_MAX, PATH_MAX_LEN, SPV_FAULTS_MAX};
+use crate::limits::{NOTIFY_TRACKED_MAX, PATH_MAX_LEN, SCHEDULED_INFORMS_MAX, SPV_FAULTS_MAX};
 use crate::soap::read::SetParameterValues;
 use crate::soap::write::Empty;
 use crate::soap::{AcsMessage, CwmpNs, FaultCode, Text, ValueType};
@@ -208,6 +209,17 @@ impl Agent {
                 if *delay_seconds == 0 {
                     // TR-069 A.4.1.x: DelaySeconds must be greater than zero.
                     return Reply::Fault(FaultCode::INVALID_ARGUMENTS);
+                }
+                // Fired ones wait in the event queue as `M ScheduleInform` until delivered; they
+                // count too, so that queue's bound (EVENT_QUEUE_MAX) holds even when the ACS
+                // keeps scheduling informs that fire within one long session.
+                let undelivered = self
+                    .events
+                    .iter()
+                    .filter(|e| e.code == EventCode::MScheduleInform)
+                    .count();
+                if self.scheduled.len() + undelivered >= SCHEDULED_INFORMS_MAX {
+                    return Reply::Fault(FaultCode::RESOURCES_EXCEEDED);
                 }
                 let entry = Scheduled {
                     due: clock.mono + Duration::from_secs(u64::from(*delay_seconds)),

@@ -1417,3 +1417,44 @@ fn reboot_command_waits_for_the_end_of_a_session() {
     w.advance(61);
     assert_eq!(w.effects.first(), Some(&Effect::Reboot));
 }
+
+#[test]
+fn schedule_inform_counts_fired_but_undelivered_ones_against_the_limit() {
+    use crate::limits::SCHEDULED_INFORMS_MAX;
+    use crate::soap::Envelope;
+    let mut w = booted();
+    for i in 0..SCHEDULED_INFORMS_MAX {
+        w.acs.push(&format!(
+            "<cwmp:ScheduleInform><DelaySeconds>1</DelaySeconds><CommandKey>s-{i}</CommandKey></cwmp:ScheduleInform>"
+        ));
+    }
+    inform(&mut w, InformEvent::Periodic);
+    w.pump();
+    // The ACS goes away; the scheduled informs fire and their events wait undelivered.
+    w.acs.down = true;
+    w.advance(2);
+    let waiting = w
+        .agent
+        .events()
+        .iter()
+        .filter(|e| e.code.as_str() == "M ScheduleInform")
+        .count();
+    assert_eq!(waiting, SCHEDULED_INFORMS_MAX);
+    // One more now would make the event queue hold more than its bound allows for.
+    let body = envelope(
+        "x",
+        "",
+        "<cwmp:ScheduleInform><DelaySeconds>5</DelaySeconds><CommandKey>k</CommandKey></cwmp:ScheduleInform>",
+    );
+    let env = Envelope::parse(body.as_bytes()).unwrap();
+    let msg = env.acs_message().unwrap();
+    let mut scratch = [0u8; 1024];
+    let clock = w.clock;
+    let reply = w
+        .agent
+        .execute(&msg, body.as_bytes(), &mut scratch, &mut w.dm, clock);
+    assert!(matches!(
+        reply,
+        crate::agent::messages::Reply::Fault(FaultCode::RESOURCES_EXCEEDED)
+    ));
+}
