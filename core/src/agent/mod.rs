@@ -274,7 +274,10 @@ impl Agent {
         match CrServer::new(&cfg) {
             Ok(s) => self.cr = Some(s),
             Err(e) => {
-                error!("connection requests disabled: {}", e);
+                error!(
+                    "connection requests disabled: {}",
+                    crate::logging::Shown(&e)
+                );
                 self.cr = None;
             }
         }

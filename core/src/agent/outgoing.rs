@@ -180,6 +180,17 @@ pub enum FrameError {
     Body(EncodeError),
 }
 
+impl core::fmt::Display for FrameError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            FrameError::BufferTooSmall => f.write_str("transmit buffer below the minimum"),
+            FrameError::EntryTooLarge => f.write_str("one entry is larger than a chunk"),
+            FrameError::HeadTooLarge => f.write_str("HTTP head larger than its reserve"),
+            FrameError::Body(e) => write!(f, "body: {e}"),
+        }
+    }
+}
+
 /// One piece of the message, ready to send: `tx[range]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {

@@ -229,7 +229,7 @@ impl Agent {
                     );
                 }
                 Err(e) => {
-                    warn!("ACS response cut short: {}", e);
+                    warn!("ACS response cut short: {}", crate::logging::Shown(&e));
                     self.session_failed(clock);
                 }
             },
@@ -313,7 +313,10 @@ impl Agent {
                 }
             }
             Err(e) => {
-                warn!("bad HTTP response from the ACS: {}", e);
+                warn!(
+                    "bad HTTP response from the ACS: {}",
+                    crate::logging::Shown(&e)
+                );
                 self.session_failed(clock);
                 self.flush_dirty();
                 return;
@@ -421,7 +424,10 @@ impl Agent {
         let env = match Envelope::parse(bytes) {
             Ok(env) => env,
             Err(e) => {
-                warn!("unreadable envelope from the ACS: {}", e);
+                warn!(
+                    "unreadable envelope from the ACS: {}",
+                    crate::logging::Shown(&e)
+                );
                 self.session_failed(clock);
                 return false;
             }
@@ -710,7 +716,7 @@ impl Agent {
         let segment = match result {
             Ok(seg) => seg,
             Err(e) => {
-                error!("cannot write the message: {:?}", e);
+                error!("cannot write the message: {}", crate::logging::Shown(&e));
                 self.session_failed(clock);
                 self.flush_dirty();
                 return None;
@@ -884,6 +890,9 @@ fn outcome_kind(o: &Outcome<'_>) -> Kind {
 fn store_cookie(jar: &mut CookieJar, url: &str, set_cookie: &str, wall: Option<UnixTime>) {
     let Ok(u) = Url::parse(url) else { return };
     if let Err(e) = jar.store(set_cookie, u.host(), u.path(), wall.unwrap_or(UnixTime(0))) {
-        warn!("cookie from the ACS not kept: {}", e);
+        warn!(
+            "cookie from the ACS not kept: {}",
+            crate::logging::Shown(&e)
+        );
     }
 }

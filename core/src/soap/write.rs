@@ -34,6 +34,17 @@ pub enum EncodeError {
     },
 }
 
+impl core::fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            EncodeError::Full => f.write_str("output buffer full"),
+            EncodeError::CountMismatch { declared, written } => {
+                write!(f, "list declared {declared} entries but wrote {written}")
+            }
+        }
+    }
+}
+
 impl From<Full> for EncodeError {
     fn from(_: Full) -> Self {
         EncodeError::Full
