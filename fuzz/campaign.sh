@@ -20,7 +20,7 @@ for t in $targets; do
     status=ok
     cargo +nightly fuzz run -O "$t" "$corpus" -- -max_total_time="$SECS" -rss_limit_mb=2048 \
         -max_len=65536 "${dict[@]}" >"$log" 2>&1 || status=FAILED
-    done_line=$(grep -E '^#[0-9]+ *DONE' "$log" | tail -n 1 || true)
+    done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 || true)
     crashes=$(ls "$ROOT/fuzz/artifacts/$t" 2>/dev/null | grep -c -E '^(crash|oom|timeout|leak)-' || true)
     printf '%-14s %-6s %s | corpus files %s | crash/oom/timeout files %s\n' \
         "$t" "$status" "${done_line:-no DONE line}" "$(ls "$corpus" | wc -l)" "$crashes"

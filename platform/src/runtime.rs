@@ -208,6 +208,8 @@ pub struct Runtime<'d> {
     cr_clients: Vec<Option<CrClient>>,
     ubus: Option<(UbusClient, UbusLink)>,
     ubus_tx: Vec<u8>,
+    /// ubusd was found missing and that was logged (the next success is logged too).
+    ubus_missing_logged: bool,
     control: Option<UnixListener>,
     control_clients: Vec<Option<ControlClient>>,
     signal_rx: UnixStream,
@@ -290,6 +292,7 @@ impl<'d> Runtime<'d> {
             cr_clients: (0..settings.max_cr_clients).map(|_| None).collect(),
             ubus,
             ubus_tx: vec![0; 64 * 1024],
+            ubus_missing_logged: false,
             control: None,
             control_clients: (0..8).map(|_| None).collect(),
             signal_rx,
@@ -1009,14 +1012,27 @@ impl<'d> Runtime<'d> {
                         };
                         return;
                     }
-                    debug!("connected to ubusd at {}", path.display());
+                    if std::mem::take(&mut self.ubus_missing_logged) {
+                        info!("ubusd is up at {}", path.display());
+                    } else {
+                        debug!("connected to ubusd at {}", path.display());
+                    }
                     *link = UbusLink::Up {
                         stream,
                         rx: Vec::new(),
                         out: Vec::new(),
                     };
                 }
-                Err(_) => {
+                Err(e) => {
+                    // Said once; the retries every UBUS_RETRY stay quiet.
+                    if !self.ubus_missing_logged {
+                        info!(
+                            "ubusd not reachable at {} ({e}); trying again every {} s",
+                            path.display(),
+                            UBUS_RETRY.as_secs()
+                        );
+                        self.ubus_missing_logged = true;
+                    }
                     *link = UbusLink::Down {
                         retry_at: now + UBUS_RETRY,
                     };
