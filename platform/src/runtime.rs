@@ -26,6 +26,7 @@ use cwmp_core::datamodel::DataModel;
 use cwmp_core::http::cr::{Handled, RequestReader};
 use cwmp_core::http::url::Url;
 use cwmp_core::limits::{CR_MAX_REQUEST_BYTES, CR_MAX_RESPONSE_BYTES, SNAPSHOT_MAX};
+use cwmp_core::persist::SnapshotError;
 use cwmp_core::sink::SliceSink;
 use cwmp_core::soap::FaultCode;
 use cwmp_core::time::{Instant, UnixTime};
@@ -190,7 +191,10 @@ pub struct Runtime<'d> {
     poll: Poll,
     waker: Arc<Waker>,
     start: StdInstant,
-    agent: Agent,
+    /// Boxed: the agent is about 30 KiB, and every move of an inline one (out of `new`, into
+    /// the caller's variable) took that much more stack, which stays dirty for the process's
+    /// life.
+    agent: Box<Agent>,
     dm: &'d mut dyn DataModel,
     settings: Settings,
     acs: Option<AcsConnection>,
@@ -215,6 +219,28 @@ pub struct Runtime<'d> {
     exit: Option<ExitReason>,
 }
 
+/// Builds the agent (restoring `snapshot`) on a short-lived thread and returns it boxed.
+///
+/// The agent is about 30 KiB and restoring a snapshot decodes by-value records of about
+/// 21 KiB (several copies in the decoder's frames): some 150–250 KiB of stack at start-up.
+/// On the main thread those pages would stay resident for the daemon's life; a thread's stack
+/// is given back when the thread ends.
+fn build_agent(
+    cfg: AgentConfig,
+    snapshot: Option<Vec<u8>>,
+    clock: Clock,
+    entropy: [u8; 32],
+) -> io::Result<(Box<Agent>, Option<SnapshotError>)> {
+    thread::Builder::new()
+        .name("cwmpd-init".into())
+        .spawn(move || {
+            let (agent, err) = Agent::new(cfg, snapshot.as_deref(), clock, entropy);
+            (Box::new(agent), err)
+        })?
+        .join()
+        .map_err(|_| io::Error::other("building the agent failed"))
+}
+
 fn io_error(what: &str, e: impl std::fmt::Display) -> io::Error {
     io::Error::other(format!("{what}: {e}"))
 }
@@ -236,7 +262,7 @@ impl<'d> Runtime<'d> {
         };
         let mut entropy = [0u8; 32];
         fill_entropy(&mut entropy);
-        let (agent, err) = Agent::new(settings.agent.clone(), snapshot.as_deref(), clock, entropy);
+        let (agent, err) = build_agent(settings.agent.clone(), snapshot, clock, entropy)?;
         if let Some(e) = err {
             error!(
                 "{}: {e}; starting as a new device for the ACS (BOOTSTRAP)",
@@ -1022,7 +1048,7 @@ impl<'d> Runtime<'d> {
                 Ok(Some(UbusEvent::Invoke(inv))) => {
                     self.agent
                         .set_clock(clock_at(self.start, StdInstant::now()));
-                    match control::blobmsg::serve(client, &inv, &mut self.agent, &mut self.ubus_tx)
+                    match control::blobmsg::serve(client, &inv, &mut *self.agent, &mut self.ubus_tx)
                     {
                         Ok(n) => Some(n),
                         Err(e) => {
@@ -1182,7 +1208,7 @@ impl<'d> Runtime<'d> {
             let mut out = vec![0u8; 4096];
             self.agent
                 .set_clock(clock_at(self.start, StdInstant::now()));
-            let n = control::json::serve(&line, &mut self.agent, &mut out).unwrap_or(0);
+            let n = control::json::serve(&line, &mut *self.agent, &mut out).unwrap_or(0);
             if let Some(Some(c)) = self.control_clients.get_mut(slot) {
                 let _ = c.stream.write_all(&out[..n]);
             }
