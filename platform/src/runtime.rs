@@ -478,7 +478,24 @@ impl<'d> Runtime<'d> {
 
     fn persist(&mut self) {
         let mut buf = vec![0u8; SNAPSHOT_MAX];
-        match self.agent.write_snapshot(&mut buf) {
+        // Encoded on a short-lived thread, as the agent is built (see `build_agent`): the
+        // snapshot is assembled by value (~21 KiB, copied again by the encoder), stack that
+        // would otherwise stay resident on the main thread for the daemon's life.
+        let agent = &*self.agent;
+        let encoded = thread::scope(|s| {
+            thread::Builder::new()
+                .name("cwmpd-persist".into())
+                .spawn_scoped(s, || agent.write_snapshot(&mut buf))
+                .map(|h| h.join())
+        });
+        let encoded = match encoded {
+            Ok(Ok(r)) => r,
+            Ok(Err(_)) | Err(_) => {
+                error!("cannot start the thread that encodes the state snapshot");
+                return;
+            }
+        };
+        match encoded {
             Ok(n) => {
                 if let Err(e) = std::fs::create_dir_all(&self.settings.state_dir).and_then(|()| {
                     crate::fsutil::write_atomic(&self.settings.state_file(), &buf[..n])
