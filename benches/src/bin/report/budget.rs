@@ -89,13 +89,16 @@ fn measured(key: &str, report: &Value) -> Option<(u64, String)> {
                 .min_by_key(|(bytes, _)| *bytes)
                 .map(|(bytes, flavor)| (bytes, format!("flavor `{flavor}`")))
         }
+        // The first runtime entry is the most router-like build measured.
         "memory.idle" => {
-            let kib = report["memory"]["idle"]["private_dirty_kib"].as_u64()?;
-            Some((kib, "x86_64 build".into()))
+            let run = &report["runtime"][0];
+            let kib = run["memory"]["idle"]["private_dirty_kib"].as_u64()?;
+            Some((kib, run["label"].as_str()?.to_string()))
         }
         "memory.gpv10k" => {
-            let kib = report["memory"]["gpv10k"]["peak"]["private_dirty_kib"].as_u64()?;
-            Some((kib, "x86_64 build, sampled every ms".into()))
+            let run = &report["runtime"][0];
+            let kib = run["memory"]["gpv10k"]["peak"]["private_dirty_kib"].as_u64()?;
+            Some((kib, format!("{}, sampled every ms", run["label"].as_str()?)))
         }
         _ => None,
     }
@@ -139,10 +142,10 @@ mod tests {
                 {"status": "skipped", "target": "armv7-unknown-linux-musleabihf", "features": "tls",
                  "flavor": "min"},
             ]},
-            "memory": {},
+            "runtime": [],
         });
         if let Some(k) = idle_kib {
-            r["memory"]["idle"] = json!({"private_dirty_kib": k});
+            r["runtime"] = json!([{"label": "musl", "memory": {"idle": {"private_dirty_kib": k}}}]);
         }
         r
     }

@@ -89,8 +89,14 @@ pub fn markdown(r: &Value) -> String {
 
     budgets(&mut o, r);
     sizes(&mut o, &r["size"]);
-    memory(&mut o, &r["memory"]);
-    latency(&mut o, &r["latency"]);
+    let runs: Vec<&Value> = r["runtime"].as_array().into_iter().flatten().collect();
+    if runs.is_empty() {
+        o.push_str("## Memory and latency\n\nNot measured.\n\n");
+    }
+    for run in runs {
+        memory(&mut o, run);
+        latency(&mut o, run);
+    }
     soap(&mut o, &r["soap"]);
     o
 }
@@ -267,13 +273,10 @@ fn sizes(o: &mut String, s: &Value) {
     }
 }
 
-fn memory(o: &mut String, m: &Value) {
-    o.push_str("## Memory\n\n");
-    if m.is_null() {
-        o.push_str("Not measured.\n\n");
-        return;
-    }
-    carried_note(o, m);
+fn memory(o: &mut String, run: &Value) {
+    let _ = writeln!(o, "## Memory: {}\n", str_of(&run["label"]));
+    carried_note(o, run);
+    let m = &run["memory"];
     let g = &m["gpv10k"];
     let _ = writeln!(
         o,
@@ -281,9 +284,17 @@ fn memory(o: &mut String, m: &Value) {
          Private dirty = `Private_Dirty` of `/proc/PID/smaps_rollup` (heap, stacks, written \
          data: what the daemon alone costs); VmHWM is the kernel's peak RSS (reset with \
          `clear_refs` before the large session).\n",
-        str_of(&m["binary"]),
-        str_of(&m["allocator"])
+        str_of(&run["binary"]),
+        str_of(&run["allocator"])
     );
+    if let Some(c) = run["command"].as_str() {
+        let flags = str_of(&run["rustflags"]);
+        if flags.is_empty() {
+            let _ = writeln!(o, "Built with `{c}`.\n");
+        } else {
+            let _ = writeln!(o, "Built with `RUSTFLAGS=\"{flags}\" {c}`.\n");
+        }
+    }
     o.push_str(
         "| state | private dirty | VmRSS | VmHWM | Pss | anonymous |\n|---|---|---|---|---|---|\n",
     );
@@ -332,16 +343,12 @@ fn memory(o: &mut String, m: &Value) {
     );
 }
 
-fn latency(o: &mut String, l: &Value) {
-    o.push_str("## Latency\n\n");
-    if l.is_null() {
-        o.push_str("Not measured.\n\n");
-        return;
-    }
-    carried_note(o, l);
+fn latency(o: &mut String, run: &Value) {
+    let _ = writeln!(o, "## Latency: {}\n", str_of(&run["label"]));
+    let l = &run["latency"];
     let _ = writeln!(
         o,
-        "Host build on loopback, {} runs each (after one warm-up); p99 is the nearest rank.\n",
+        "On loopback, {} runs each (after one warm-up); p99 is the nearest rank.\n",
         l["runs"]
     );
     o.push_str("| what | median | p99 | min | max |\n|---|---|---|---|---|\n");
