@@ -375,7 +375,7 @@ fn sizes(
         "flavors": {
             "stable": "stable toolchain, prebuilt std, release profile (opt-level z, fat LTO, 1 codegen unit, panic=abort, strip); host glibc, dynamically linked",
             "build-std": "nightly, cargo zigbuild, -Zbuild-std=std,panic_abort, RUSTFLAGS from .cargo/config.toml (-C link-self-contained=no -C relocation-model=static); static musl from zig",
-            "min": "build-std plus -Zbuild-std-features=optimize_for_size (std without backtrace symbolization), panic=immediate-abort (no panic messages), Thumb-2 on armv7",
+            "min": "build-std plus -Zbuild-std-features=optimize_for_size (std built for size, without backtrace symbolization), -Cpanic=immediate-abort (a panic aborts without formatting a message) and -Zlocation-detail=none, -Ctarget-feature=+thumb-mode (Thumb-2) on armv7",
         },
     })
 }

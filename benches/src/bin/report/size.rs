@@ -78,7 +78,7 @@ pub enum Flavor {
     BuildStd,
     /// As `BuildStd`, plus std built for size without backtrace symbolization
     /// (`-Zbuild-std-features=optimize_for_size`), panics that abort without formatting a
-    /// message, and Thumb-2 code on armv7.
+    /// message (nor its location), and Thumb-2 code on armv7.
     Min,
 }
 
@@ -295,6 +295,9 @@ fn rustflags(spec: &Spec, tools: &CrossTools) -> Vec<String> {
                 "-Cpanic=immediate-abort".into(),
             ]);
         }
+        // No file/line/column strings for panics that print nothing anyway (armv7 no-tls:
+        // -3 KiB).
+        f.push("-Zlocation-detail=none".into());
         if spec.target.is_some_and(|t| t.starts_with("armv7")) {
             f.push("-Ctarget-feature=+thumb-mode".into());
         }
