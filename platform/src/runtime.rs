@@ -226,19 +226,28 @@ pub struct Runtime<'d> {
 /// On the main thread those pages would stay resident for the daemon's life; a thread's stack
 /// is given back when the thread ends.
 fn build_agent(
-    cfg: AgentConfig,
-    snapshot: Option<Vec<u8>>,
+    cfg: &AgentConfig,
+    snapshot: Option<&[u8]>,
     clock: Clock,
     entropy: [u8; 32],
-) -> io::Result<(Box<Agent>, Option<SnapshotError>)> {
-    thread::Builder::new()
-        .name("cwmpd-init".into())
-        .spawn(move || {
-            let (agent, err) = Agent::new(cfg, snapshot.as_deref(), clock, entropy);
-            (Box::new(agent), err)
-        })?
-        .join()
-        .map_err(|_| io::Error::other("building the agent failed"))
+) -> (Box<Agent>, Option<SnapshotError>) {
+    let build = || {
+        let (agent, err) = Agent::new(cfg.clone(), snapshot, clock, entropy);
+        (Box::new(agent), err)
+    };
+    let built = thread::scope(|s| {
+        match thread::Builder::new()
+            .name("cwmpd-init".into())
+            .spawn_scoped(s, build)
+        {
+            Ok(h) => h.join().ok(),
+            Err(e) => {
+                warn!("cannot start a thread to build the agent ({e}); building it here");
+                None
+            }
+        }
+    });
+    built.unwrap_or_else(build)
 }
 
 fn io_error(what: &str, e: impl std::fmt::Display) -> io::Error {
@@ -262,7 +271,7 @@ impl<'d> Runtime<'d> {
         };
         let mut entropy = [0u8; 32];
         fill_entropy(&mut entropy);
-        let (agent, err) = build_agent(settings.agent.clone(), snapshot, clock, entropy)?;
+        let (agent, err) = build_agent(&settings.agent, snapshot.as_deref(), clock, entropy);
         if let Some(e) = err {
             error!(
                 "{}: {e}; starting as a new device for the ACS (BOOTSTRAP)",
@@ -477,29 +486,36 @@ impl<'d> Runtime<'d> {
     }
 
     fn persist(&mut self) {
-        let mut buf = vec![0u8; SNAPSHOT_MAX];
         // Encoded on a short-lived thread, as the agent is built (see `build_agent`): the
         // snapshot is assembled by value (~21 KiB, copied again by the encoder), stack that
         // would otherwise stay resident on the main thread for the daemon's life.
         let agent = &*self.agent;
-        let encoded = thread::scope(|s| {
-            thread::Builder::new()
-                .name("cwmpd-persist".into())
-                .spawn_scoped(s, || agent.write_snapshot(&mut buf))
-                .map(|h| h.join())
-        });
-        let encoded = match encoded {
-            Ok(Ok(r)) => r,
-            Ok(Err(_)) | Err(_) => {
-                error!("cannot start the thread that encodes the state snapshot");
-                return;
-            }
+        let encode = || {
+            let mut buf = vec![0u8; SNAPSHOT_MAX];
+            agent.write_snapshot(&mut buf).map(|n| {
+                buf.truncate(n);
+                buf
+            })
         };
-        match encoded {
-            Ok(n) => {
-                if let Err(e) = std::fs::create_dir_all(&self.settings.state_dir).and_then(|()| {
-                    crate::fsutil::write_atomic(&self.settings.state_file(), &buf[..n])
-                }) {
+        let encoded = thread::scope(|s| {
+            match thread::Builder::new()
+                .name("cwmpd-persist".into())
+                .spawn_scoped(s, encode)
+            {
+                Ok(h) => h.join().ok(),
+                Err(e) => {
+                    warn!(
+                        "cannot start a thread to encode the state snapshot ({e}); encoding it here"
+                    );
+                    None
+                }
+            }
+        });
+        match encoded.unwrap_or_else(encode) {
+            Ok(bytes) => {
+                if let Err(e) = std::fs::create_dir_all(&self.settings.state_dir)
+                    .and_then(|()| crate::fsutil::write_atomic(&self.settings.state_file(), &bytes))
+                {
                     error!("cannot write {}: {e}", self.settings.state_file().display());
                 }
             }
