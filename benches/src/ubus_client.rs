@@ -254,6 +254,12 @@ impl UbusConnection {
                 data: Vec::new(),
             });
         };
+        self.invoke(target.id, method, args)
+    }
+
+    /// Calls `method` on the object with id `object` (from [`UbusConnection::list`]) without
+    /// looking it up again, as a client that keeps the id does.
+    pub fn invoke(&mut self, object: u32, method: &str, args: &Json) -> io::Result<CallReply> {
         let members = match args {
             Json::Object(map) => map.clone(),
             _ => return Err(err("arguments must be a JSON object")),
@@ -261,7 +267,7 @@ impl UbusConnection {
         let now = self.now();
         let tx = self
             .client
-            .invoke_with(target.id, method, now, &mut self.tx, |w| {
+            .invoke_with(object, method, now, &mut self.tx, |w| {
                 put_members(w, &members)
             })
             .map_err(err)?;

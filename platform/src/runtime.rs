@@ -26,6 +26,7 @@ use cwmp_core::datamodel::DataModel;
 use cwmp_core::http::cr::{Handled, RequestReader};
 use cwmp_core::http::url::Url;
 use cwmp_core::limits::{CR_MAX_REQUEST_BYTES, CR_MAX_RESPONSE_BYTES, SNAPSHOT_MAX};
+use cwmp_core::persist::SnapshotError;
 use cwmp_core::sink::SliceSink;
 use cwmp_core::soap::FaultCode;
 use cwmp_core::time::{Instant, UnixTime};
@@ -190,7 +191,10 @@ pub struct Runtime<'d> {
     poll: Poll,
     waker: Arc<Waker>,
     start: StdInstant,
-    agent: Agent,
+    /// Boxed: the agent is about 30 KiB, and every move of an inline one (out of `new`, into
+    /// the caller's variable) took that much more stack, which stays dirty for the process's
+    /// life.
+    agent: Box<Agent>,
     dm: &'d mut dyn DataModel,
     settings: Settings,
     acs: Option<AcsConnection>,
@@ -220,6 +224,37 @@ pub struct Runtime<'d> {
     exit: Option<ExitReason>,
 }
 
+/// Builds the agent (restoring `snapshot`) on a short-lived thread and returns it boxed.
+///
+/// The agent is about 30 KiB and restoring a snapshot decodes by-value records of about
+/// 21 KiB (several copies in the decoder's frames): some 150–250 KiB of stack at start-up.
+/// On the main thread those pages would stay resident for the daemon's life; a thread's stack
+/// is given back when the thread ends.
+fn build_agent(
+    cfg: &AgentConfig,
+    snapshot: Option<&[u8]>,
+    clock: Clock,
+    entropy: [u8; 32],
+) -> (Box<Agent>, Option<SnapshotError>) {
+    let build = || {
+        let (agent, err) = Agent::new(cfg.clone(), snapshot, clock, entropy);
+        (Box::new(agent), err)
+    };
+    let built = thread::scope(|s| {
+        match thread::Builder::new()
+            .name("cwmpd-init".into())
+            .spawn_scoped(s, build)
+        {
+            Ok(h) => h.join().ok(),
+            Err(e) => {
+                warn!("cannot start a thread to build the agent ({e}); building it here");
+                None
+            }
+        }
+    });
+    built.unwrap_or_else(build)
+}
+
 fn io_error(what: &str, e: impl std::fmt::Display) -> io::Error {
     io::Error::other(format!("{what}: {e}"))
 }
@@ -241,7 +276,7 @@ impl<'d> Runtime<'d> {
         };
         let mut entropy = [0u8; 32];
         fill_entropy(&mut entropy);
-        let (agent, err) = Agent::new(settings.agent.clone(), snapshot.as_deref(), clock, entropy);
+        let (agent, err) = build_agent(&settings.agent, snapshot.as_deref(), clock, entropy);
         if let Some(e) = err {
             error!(
                 "{}: {e}; starting as a new device for the ACS (BOOTSTRAP)",
@@ -459,12 +494,36 @@ impl<'d> Runtime<'d> {
     }
 
     fn persist(&mut self) {
-        let mut buf = vec![0u8; SNAPSHOT_MAX];
-        match self.agent.write_snapshot(&mut buf) {
-            Ok(n) => {
-                if let Err(e) = std::fs::create_dir_all(&self.settings.state_dir).and_then(|()| {
-                    crate::fsutil::write_atomic(&self.settings.state_file(), &buf[..n])
-                }) {
+        // Encoded on a short-lived thread, as the agent is built (see `build_agent`): the
+        // snapshot is assembled by value (~21 KiB, copied again by the encoder), stack that
+        // would otherwise stay resident on the main thread for the daemon's life.
+        let agent = &*self.agent;
+        let encode = || {
+            let mut buf = vec![0u8; SNAPSHOT_MAX];
+            agent.write_snapshot(&mut buf).map(|n| {
+                buf.truncate(n);
+                buf
+            })
+        };
+        let encoded = thread::scope(|s| {
+            match thread::Builder::new()
+                .name("cwmpd-persist".into())
+                .spawn_scoped(s, encode)
+            {
+                Ok(h) => h.join().ok(),
+                Err(e) => {
+                    warn!(
+                        "cannot start a thread to encode the state snapshot ({e}); encoding it here"
+                    );
+                    None
+                }
+            }
+        });
+        match encoded.unwrap_or_else(encode) {
+            Ok(bytes) => {
+                if let Err(e) = std::fs::create_dir_all(&self.settings.state_dir)
+                    .and_then(|()| crate::fsutil::write_atomic(&self.settings.state_file(), &bytes))
+                {
                     error!("cannot write {}: {e}", self.settings.state_file().display());
                 }
             }
@@ -1091,7 +1150,7 @@ impl<'d> Runtime<'d> {
                 Ok(Some(UbusEvent::Invoke(inv))) => {
                     self.agent
                         .set_clock(clock_at(self.start, StdInstant::now()));
-                    match control::blobmsg::serve(client, &inv, &mut self.agent, &mut self.ubus_tx)
+                    match control::blobmsg::serve(client, &inv, &mut *self.agent, &mut self.ubus_tx)
                     {
                         Ok(n) => Some(n),
                         Err(e) => {
@@ -1251,7 +1310,7 @@ impl<'d> Runtime<'d> {
             let mut out = vec![0u8; 4096];
             self.agent
                 .set_clock(clock_at(self.start, StdInstant::now()));
-            let n = control::json::serve(&line, &mut self.agent, &mut out).unwrap_or(0);
+            let n = control::json::serve(&line, &mut *self.agent, &mut out).unwrap_or(0);
             if let Some(Some(c)) = self.control_clients.get_mut(slot) {
                 let _ = c.stream.write_all(&out[..n]);
             }
