@@ -15,7 +15,8 @@ for t in $targets; do
     mkdir -p "$corpus" "$ROOT/fuzz/artifacts"
     "$ROOT/fuzz/seed.sh" "$t" "$corpus"
     dict=()
-    [ -f "$ROOT/fuzz/dict/$t.dict" ] && dict=(-dict="$ROOT/fuzz/dict/$t.dict")
+    d=$("$ROOT/fuzz/dict.sh" "$t")
+    [ -n "$d" ] && dict=(-dict="$d")
     log="$ROOT/fuzz/artifacts/$t.campaign.log"
     status=ok
     cargo +nightly fuzz run -O "$t" "$corpus" -- -max_total_time="$SECS" -rss_limit_mb=2048 \
