@@ -65,7 +65,7 @@ pub struct AgentConfig {
     pub session_timeout: u32,
     /// `User-Agent` of every POST.
     pub user_agent: heapless::String<64>,
-    /// Ask the ACS for its methods (GetRPCMethods) in every session.
+    /// Ask the ACS for its methods (GetRPCMethods) in the first session after start and after a new ACS URL.
     pub get_rpc_methods: bool,
     /// Send `Expect: 100-continue` on POSTs with a body.
     pub expect_continue: bool,

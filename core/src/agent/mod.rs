@@ -217,7 +217,7 @@ impl Agent {
             notify_check_at: None,
             throttle_until: None,
             end: EndActions::default(),
-            want_get_rpc_methods: false,
+            want_get_rpc_methods: cfg.get_rpc_methods,
             bootstrapped_url: mgmt::UrlString::new(),
             pending: true,
             active_change: false,
@@ -809,6 +809,7 @@ impl Agent {
         self.ms.parameter_key.clear();
         self.retry_count = 0;
         self.retry_at = None;
+        self.want_get_rpc_methods |= self.cfg.get_rpc_methods;
         self.pending = true;
         self.dirty = true;
     }

@@ -596,7 +596,7 @@ impl Agent {
                 s.next = Outbound::TransferComplete(id);
                 return;
             }
-            if (self.cfg.get_rpc_methods || self.want_get_rpc_methods) && !s.get_rpc_methods_done {
+            if self.want_get_rpc_methods && !s.get_rpc_methods_done {
                 s.next = Outbound::GetRpcMethods;
                 return;
             }

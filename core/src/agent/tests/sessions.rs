@@ -465,6 +465,202 @@ fn get_rpc_methods_lists_what_is_implemented_and_the_cpe_can_ask_too() {
     });
 }
 
+#[test]
+fn configured_get_rpc_methods_asks_after_start_and_after_a_new_acs_only() {
+    let mut cfg = config();
+    cfg.get_rpc_methods = true;
+    let mut w = World::with(cfg.clone(), MemDm::standard(), None);
+    w.pump();
+    assert_eq!(w.acs.sessions[0].methods(), ["Inform", "GetRPCMethods", ""]);
+    // A later session of the same run does not ask again.
+    inform(&mut w, InformEvent::ValueChange);
+    w.pump();
+    assert_eq!(w.acs.sessions.len(), 2);
+    assert_eq!(w.acs.sessions[1].methods(), ["Inform", ""]);
+    // After a restart it does.
+    w.restart();
+    w.pump();
+    assert_eq!(w.acs.sessions[2].methods(), ["Inform", "GetRPCMethods", ""]);
+    // A new ACS URL is a new ACS: asked again, once.
+    cfg.management_server.url.clear();
+    cfg.management_server
+        .url
+        .push_str("http://other-acs.test:7547/")
+        .unwrap();
+    w.agent.apply_config(cfg, w.clock);
+    w.pump();
+    assert_eq!(w.acs.sessions.len(), 4);
+    assert_eq!(w.acs.sessions[3].event_codes(), codes(&["0 BOOTSTRAP"]));
+    assert_eq!(w.acs.sessions[3].methods(), ["Inform", "GetRPCMethods", ""]);
+    inform(&mut w, InformEvent::ValueChange);
+    w.pump();
+    assert_eq!(w.acs.sessions[4].methods(), ["Inform", ""]);
+}
+
+/// An InformResponse in namespace `ns` (`cwmp-1-0` …) with extra header entries.
+fn inform_response_in(ns: &str, header_extra: &str) -> Answer {
+    let env = envelope(
+        "1",
+        header_extra,
+        "<cwmp:InformResponse><MaxEnvelopes>1</MaxEnvelopes></cwmp:InformResponse>",
+    )
+    .replace(
+        "urn:dslforum-org:cwmp-1-2",
+        &format!("urn:dslforum-org:{ns}"),
+    );
+    Answer::Raw(http(200, "", &env))
+}
+
+#[test]
+fn the_acs_namespace_in_the_inform_response_is_used_for_the_rest_of_the_session() {
+    let mut w = booted();
+    w.acs
+        .inform_answers
+        .push_back(inform_response_in("cwmp-1-0", ""));
+    w.agent.set_clock(w.clock);
+    let _ = w.agent.inform(InformRequest {
+        get_rpc_methods: true,
+        event: None,
+    });
+    w.pump();
+    let s = w.acs.sessions.last().unwrap();
+    assert_eq!(s.methods(), ["Inform", "GetRPCMethods", ""]);
+    assert!(s.inform().text().contains("urn:dslforum-org:cwmp-1-2"));
+    let get = s.requests[1].text();
+    assert!(get.contains("urn:dslforum-org:cwmp-1-0"), "{get}");
+    assert!(!get.contains("cwmp-1-2"));
+}
+
+#[test]
+fn use_cwmp_version_is_accepted_up_to_ours_and_a_higher_one_fails_the_session() {
+    let use_version = |v: &str| {
+        format!("<cwmp:UseCWMPVersion soap-env:mustUnderstand=\"1\">{v}</cwmp:UseCWMPVersion>")
+    };
+    let mut w = booted();
+    w.acs
+        .inform_answers
+        .push_back(inform_response_in("cwmp-1-2", &use_version("1.4")));
+    w.acs.push(&gpv(&["Device.DeviceInfo.UpTime"]));
+    inform(&mut w, InformEvent::ValueChange);
+    w.pump();
+    assert_eq!(w.acs.sessions.len(), 2);
+    assert_eq!(
+        w.acs.sessions[1].methods(),
+        ["Inform", "", "GetParameterValuesResponse"]
+    );
+    assert_eq!(w.agent.status().statistics.failure_sessions, 0);
+
+    // A device limited to CWMP 1.2 refuses an ACS that insists on 1.4 (or on a version
+    // nobody knows): the session fails and is retried later.
+    let mut cfg = config();
+    cfg.cwmp_version = crate::soap::CwmpVersion::V1_2;
+    let mut w = World::with(cfg, MemDm::standard(), None);
+    w.acs
+        .inform_answers
+        .push_back(inform_response_in("cwmp-1-2", &use_version("1.4")));
+    w.acs
+        .inform_answers
+        .push_back(inform_response_in("cwmp-1-2", &use_version("2.0")));
+    w.pump();
+    assert_eq!(w.agent.status().statistics.failure_sessions, 1);
+    assert_eq!(w.acs.sessions[0].methods(), ["Inform"]);
+    assert_eq!(w.agent.retry_count(), 1);
+    w.advance(30);
+    assert_eq!(w.agent.status().statistics.failure_sessions, 2);
+    w.advance(60);
+    assert_eq!(w.acs.sessions.len(), 3);
+    assert_eq!(w.acs.sessions[2].methods(), ["Inform", ""]);
+    assert_eq!(w.agent.status().statistics.success_sessions, 1);
+    assert_eq!(
+        w.acs.sessions[2].event_codes(),
+        codes(&["0 BOOTSTRAP", "1 BOOT"]),
+        "the events of the failed sessions are still delivered"
+    );
+}
+
+#[test]
+fn inform_parameter_entries_are_reported_and_the_list_stops_at_inform_seen_max() {
+    use crate::limits::INFORM_SEEN_MAX;
+    use crate::soap::ValueType;
+    let mut dm = MemDm::standard();
+    for i in 1..=INFORM_SEEN_MAX + 44 {
+        dm.params.insert(
+            format!("Device.NAT.PortMapping.{i}.Enable"),
+            ("true".into(), ValueType::Boolean, true),
+        );
+    }
+    let mut w = World::with(config(), dm, None);
+    w.pump();
+    let forced = w.acs.sessions[0].inform_params().len();
+    let ip = "Device.ManagementServer.InformParameter.1.";
+    w.acs.push("<cwmp:AddObject><ObjectName>Device.ManagementServer.InformParameter.</ObjectName><ParameterKey></ParameterKey></cwmp:AddObject>");
+    w.acs.push(&spv(
+        &[
+            (&format!("{ip}Enable"), "true", "boolean"),
+            (
+                &format!("{ip}ParameterName"),
+                "Device.Time.NTPServer1",
+                "string",
+            ),
+            (&format!("{ip}EventList"), "2 PERIODIC", "string"),
+        ],
+        "k",
+    ));
+    inform(&mut w, InformEvent::Periodic);
+    w.pump();
+    assert_eq!(
+        w.acs.sessions[1].methods(),
+        [
+            "Inform",
+            "",
+            "AddObjectResponse",
+            "SetParameterValuesResponse"
+        ]
+    );
+
+    // An Inform with a listed event carries the entry after the forced parameters.
+    inform(&mut w, InformEvent::Periodic);
+    w.pump();
+    let params = w.acs.sessions[2].inform_params();
+    assert_eq!(params.len(), forced + 1);
+    assert_eq!(
+        params.last().unwrap(),
+        &(
+            "Device.Time.NTPServer1".to_string(),
+            "pool.ntp.org".to_string()
+        )
+    );
+    // One without it does not.
+    inform(&mut w, InformEvent::DiagnosticsComplete);
+    w.pump();
+    assert_eq!(w.acs.sessions[3].inform_params().len(), forced);
+
+    // A pattern matching more than the list can hold: the list stops at INFORM_SEEN_MAX and
+    // the announced array size says so.
+    w.acs.push(&spv(
+        &[(
+            &format!("{ip}ParameterName"),
+            "Device.NAT.PortMapping.*.Enable",
+            "string",
+        )],
+        "k2",
+    ));
+    inform(&mut w, InformEvent::DiagnosticsComplete);
+    w.pump();
+    inform(&mut w, InformEvent::Periodic);
+    w.pump();
+    let s = w.acs.sessions.last().unwrap();
+    let params = s.inform_params();
+    assert_eq!(params.len(), INFORM_SEEN_MAX);
+    assert_eq!(params[forced].0, "Device.NAT.PortMapping.1.Enable");
+    assert!(
+        s.inform()
+            .text()
+            .contains(&format!("cwmp:ParameterValueStruct[{INFORM_SEEN_MAX}]"))
+    );
+    assert!(!w.agent.in_session());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Retry
 
@@ -782,6 +978,39 @@ fn set_parameter_values_is_all_or_nothing_with_a_fault_per_parameter() {
     assert_eq!(w.dm.commits, 0);
     assert_eq!(w.agent.management_server().parameter_key.as_str(), "");
     assert_eq!(w.agent.management_server().periodic_interval, 3600);
+}
+
+#[test]
+fn a_9003_lists_the_first_spv_faults_max_faulty_parameters() {
+    use crate::limits::SPV_FAULTS_MAX;
+    let mut w = booted();
+    let names: Vec<String> = (0..SPV_FAULTS_MAX + 8)
+        .map(|i| format!("Device.Nope.P{i}"))
+        .collect();
+    let params: Vec<(&str, &str, &str)> =
+        names.iter().map(|n| (n.as_str(), "1", "string")).collect();
+    w.acs.push(&spv(&params, "k"));
+    inform(&mut w, InformEvent::Periodic);
+    w.pump();
+    cpe_message(&reply(&w, 0), |m| {
+        let CpeMessage::Fault(f) = m else { panic!() };
+        assert_eq!(f.code, FaultCode::INVALID_ARGUMENTS);
+        let got: Vec<(String, u32)> = f
+            .spv_faults
+            .iter()
+            .map(|x| (x.name.to_string(), x.code.0))
+            .collect();
+        let want: Vec<(String, u32)> = names[..SPV_FAULTS_MAX]
+            .iter()
+            .map(|n| (n.clone(), 9005))
+            .collect();
+        assert_eq!(got, want);
+    });
+    assert!(!w.agent.in_session(), "the session went on to its end");
+    assert_eq!(
+        w.acs.sessions.last().unwrap().methods().last().unwrap(),
+        "Fault"
+    );
 }
 
 #[test]
@@ -1416,6 +1645,90 @@ fn reboot_command_waits_for_the_end_of_a_session() {
     assert!(w.effects.is_empty());
     w.advance(61);
     assert_eq!(w.effects.first(), Some(&Effect::Reboot));
+}
+
+#[test]
+fn reload_runs_now_when_idle_and_at_the_end_of_a_running_session() {
+    use crate::control::CommandOutcome;
+    let reloads = |w: &World| {
+        w.effects
+            .iter()
+            .filter(|e| **e == Effect::ReloadConfig)
+            .count()
+    };
+    let mut w = booted();
+    assert_eq!(w.agent.command(Command::Reload), CommandOutcome::Done);
+    w.pump();
+    assert_eq!(reloads(&w), 1);
+
+    w.acs.inform_answers.push_back(Answer::Silence);
+    inform(&mut w, InformEvent::Periodic);
+    w.pump();
+    assert!(w.agent.in_session());
+    assert_eq!(
+        w.agent.command(Command::Reload),
+        CommandOutcome::AtSessionEnd
+    );
+    assert_eq!(
+        w.agent.command(Command::ReloadEndSession),
+        CommandOutcome::Done
+    );
+    w.pump();
+    assert_eq!(reloads(&w), 1, "not under the running session");
+    // A configuration handed over meanwhile is not taken under the session either.
+    let mut cfg = config();
+    cfg.management_server.periodic_interval = 600;
+    w.agent.apply_config(cfg.clone(), w.clock);
+    assert_eq!(w.agent.management_server().periodic_interval, 3600);
+    w.advance(61);
+    assert!(!w.agent.in_session());
+    assert_eq!(reloads(&w), 2, "once at the end of the session");
+    w.agent.apply_config(cfg, w.clock);
+    assert_eq!(w.agent.management_server().periodic_interval, 600);
+}
+
+#[test]
+fn action_end_session_leaves_a_running_session_alone_and_runs_waiting_applies() {
+    use crate::control::CommandOutcome;
+    let mut w = booted();
+    // Nothing waiting, no session: nothing to do.
+    assert_eq!(
+        w.agent.command(Command::ActionEndSession),
+        CommandOutcome::Done
+    );
+    w.pump();
+    assert!(w.effects.is_empty());
+    // A download that finishes while a session runs is applied once the session ends, not
+    // under it, whatever action_end_session says.
+    w.acs.push(
+        "<cwmp:Download><CommandKey>fw</CommandKey><FileType>1 Firmware Upgrade Image</FileType><URL>http://files.test/fw.bin</URL>\
+         <Username/><Password/><FileSize>0</FileSize><TargetFileName/><DelaySeconds>0</DelaySeconds><SuccessURL/><FailureURL/></cwmp:Download>",
+    );
+    inform(&mut w, InformEvent::Periodic);
+    w.pump();
+    w.advance(1);
+    let Some(Effect::StartTransfer(slot)) = w.effects.first().copied() else {
+        panic!("{:?}", w.effects)
+    };
+    w.acs.inform_answers.push_back(Answer::Silence);
+    inform(&mut w, InformEvent::DiagnosticsComplete);
+    w.pump();
+    assert!(w.agent.in_session());
+    w.agent
+        .transfer_done(slot, FaultCode::NONE, None, None, w.clock);
+    assert_eq!(
+        w.agent.command(Command::ActionEndSession),
+        CommandOutcome::Done
+    );
+    w.pump();
+    assert!(w.agent.in_session());
+    assert!(!w.effects.contains(&Effect::ApplyTransfer(slot)));
+    w.advance(61);
+    assert!(
+        w.effects.contains(&Effect::ApplyTransfer(slot)),
+        "{:?}",
+        w.effects
+    );
 }
 
 #[test]
