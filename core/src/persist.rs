@@ -321,4 +321,112 @@ mod tests {
         );
         assert_eq!(decode(long.as_bytes()), Err(SnapshotError::Corrupt));
     }
+
+    /// A string of capacity `N` full of `c`.
+    fn full<const N: usize>(c: char) -> String<N> {
+        let mut s = String::new();
+        while s.push(c).is_ok() {}
+        s
+    }
+
+    /// Every table at its capacity, every string at its capacity, every number at its widest.
+    fn worst_case(c: char) -> Snapshot {
+        let ms = || MsRec {
+            enable: true,
+            url: full(c),
+            username: full(c),
+            password: full(c),
+            periodic_enable: true,
+            periodic_interval: u32::MAX,
+            periodic_time: full(c),
+            parameter_key: full(c),
+            cr_username: full(c),
+            cr_password: full(c),
+            upgrades_managed: true,
+            throttle: u32::MAX,
+            retry_min_wait: u32::MAX,
+            retry_multiplier: u32::MAX,
+            heartbeat_enable: true,
+            heartbeat_interval: u32::MAX,
+            heartbeat_time: full(c),
+            inform_params: (0..INFORM_PARAMS_MAX)
+                .map(|_| InformParamRec {
+                    instance: u32::MAX,
+                    enable: true,
+                    alias: full(c),
+                    name: full(c),
+                    events: full(c),
+                })
+                .collect(),
+            next_inform_instance: u32::MAX,
+        };
+        Snapshot {
+            version: FORMAT_VERSION,
+            written_at: Some(i64::MIN),
+            bootstrapped_url: full(c),
+            events: (0..EVENT_QUEUE_MAX)
+                .map(|_| EventRec {
+                    code: full(c),
+                    key: full(c),
+                    link: Some(u8::MAX),
+                })
+                .collect(),
+            transfers: (0..TRANSFERS_MAX)
+                .map(|_| TransferRec {
+                    id: u8::MAX,
+                    kind: u8::MAX,
+                    key: full(c),
+                    file_type: full(c),
+                    url: full(c),
+                    username: full(c),
+                    password: full(c),
+                    file_size: u32::MAX,
+                    target: full(c),
+                    due_at: Some(i64::MIN),
+                    due_in: u64::MAX,
+                    deadline_at: Some(i64::MIN),
+                    deadline_in: Some(u64::MAX),
+                    state: u8::MAX,
+                    fault: u32::MAX,
+                    start: full(c),
+                    complete: full(c),
+                })
+                .collect(),
+            scheduled: (0..SCHEDULED_INFORMS_MAX)
+                .map(|_| ScheduledRec {
+                    key: full(c),
+                    due_at: Some(i64::MIN),
+                    due_in: u64::MAX,
+                })
+                .collect(),
+            rules: (0..ATTR_RULES_MAX)
+                .map(|_| RuleRec {
+                    path: full(c),
+                    notification: u8::MAX,
+                    subscriber: true,
+                })
+                .collect(),
+            tracked: (0..NOTIFY_TRACKED_MAX)
+                .map(|_| TrackedRec {
+                    name: u64::MAX,
+                    value: u64::MAX,
+                    changed: true,
+                })
+                .collect(),
+            ms: ms(),
+            ms_base: ms(),
+        }
+    }
+
+    #[test]
+    fn the_largest_possible_snapshot_fits_snapshot_max_and_reads_back() {
+        // '\u{1}' is the most expensive character to write (six bytes, `\u0001`); a real
+        // snapshot cannot even hold it everywhere (XML forbids it in what the ACS sends).
+        for c in ['\u{1}', '"', '\u{10FFFF}', 'a'] {
+            let s = worst_case(c);
+            let mut buf = std::vec![0u8; crate::limits::SNAPSHOT_MAX];
+            let n = encode(&s, &mut buf).unwrap_or_else(|e| panic!("{c:?}: {e}"));
+            assert_eq!(decode(&buf[..n]).unwrap(), s, "{c:?}");
+        }
+    }
 }

@@ -262,15 +262,28 @@ fn corrupt_state_files_are_survived() {
     d.kill9();
     drop(d);
 
+    // A state file larger than any snapshot can be is not read in at all.
+    std::fs::write(node.state_file(), vec![b' '; 200 * 1024]).unwrap();
+    let mut d = node.start();
+    let s = acs.wait_for_sessions(4, WAIT);
+    assert!(s[3].inform.as_ref().unwrap().has_event("0 BOOTSTRAP"));
+    assert!(
+        d.logs().contains("larger than a state snapshot can be"),
+        "{}",
+        d.logs()
+    );
+    d.kill9();
+    drop(d);
+
     // A torn parameter store: the daemon starts on the seed and reports the problem.
     let params = node.path("state/params.json");
     let text = std::fs::read(&params).unwrap();
     std::fs::write(&params, &text[..text.len() / 2]).unwrap();
     acs.push(Task::get_parameter_values(&["Device.Time.NTPServer1"]));
     let d = node.start();
-    let s = acs.wait_for_sessions(4, WAIT);
-    assert!(s[3].is_completed(), "{:?}", s[3].outcome);
-    let v = s[3].reply_to("GetParameterValues").unwrap();
+    let s = acs.wait_for_sessions(5, WAIT);
+    assert!(s[4].is_completed(), "{:?}", s[4].outcome);
+    let v = s[4].reply_to("GetParameterValues").unwrap();
     assert!(v.value("Device.Time.NTPServer1").is_some(), "{v:?}");
     assert!(d.logs().contains("data model"), "{}", d.logs());
 }

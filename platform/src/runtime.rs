@@ -224,6 +224,18 @@ pub struct Runtime<'d> {
     exit: Option<ExitReason>,
 }
 
+/// The buffer a snapshot is first encoded into (see [`Runtime::persist`]).
+const SNAPSHOT_FIRST_TRY: usize = 16 * 1024;
+
+/// The contents of `path` if it holds at most `max` bytes (`None` if it holds more).
+fn read_bounded(path: &Path, max: usize) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= max).then_some(bytes))
+}
+
 /// Builds the agent (restoring `snapshot`) on a short-lived thread and returns it boxed.
 ///
 /// The agent is about 30 KiB and restoring a snapshot decodes by-value records of about
@@ -266,8 +278,15 @@ impl<'d> Runtime<'d> {
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let start = StdInstant::now();
         let clock = clock_at(start, start);
-        let snapshot = match std::fs::read(settings.state_file()) {
-            Ok(bytes) => Some(bytes),
+        let snapshot = match read_bounded(&settings.state_file(), SNAPSHOT_MAX) {
+            Ok(Some(bytes)) => Some(bytes),
+            Ok(None) => {
+                error!(
+                    "{} is larger than a state snapshot can be ({SNAPSHOT_MAX} bytes); ignored",
+                    settings.state_file().display()
+                );
+                None
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => {
                 error!("cannot read {}: {e}", settings.state_file().display());
@@ -499,11 +518,20 @@ impl<'d> Runtime<'d> {
         // would otherwise stay resident on the main thread for the daemon's life.
         let agent = &*self.agent;
         let encode = || {
-            let mut buf = vec![0u8; SNAPSHOT_MAX];
-            agent.write_snapshot(&mut buf).map(|n| {
-                buf.truncate(n);
-                buf
-            })
+            // A small buffer first: real snapshots are a few KiB, only a state with every
+            // table full of long strings needs the worst case.
+            let mut result = Err(SnapshotError::Full);
+            for size in [SNAPSHOT_FIRST_TRY, SNAPSHOT_MAX] {
+                let mut buf = vec![0u8; size];
+                result = agent.write_snapshot(&mut buf).map(|n| {
+                    buf.truncate(n);
+                    buf
+                });
+                if result != Err(SnapshotError::Full) {
+                    break;
+                }
+            }
+            result
         };
         let encoded = thread::scope(|s| {
             match thread::Builder::new()
