@@ -261,11 +261,15 @@ pub fn build(cfg: &Config, inv: &Invocation, sys: &SystemFiles) -> Result<Setup,
 }
 
 #[cfg(feature = "tls")]
-/// The TLS settings of `ssl_capath` and `insecure_enable`. A CA path that does not exist
-/// leaves only the bundled roots (stock OpenWrt ships no `/etc/ssl/certs`); one that exists
-/// but cannot be used is an error.
+/// The TLS settings of `ssl_capath`, `insecure_enable` and the client certificate. A CA path
+/// that does not exist leaves only the bundled roots (stock OpenWrt ships no
+/// `/etc/ssl/certs`); one that exists but cannot be used is an error, as is a client
+/// certificate without its key or the other way round.
 fn tls(cfg: &Config, warnings: &mut Vec<String>) -> Result<TlsSettings, String> {
-    let mut t = TlsSettings::default();
+    let mut t = TlsSettings {
+        client_identity: client_identity(cfg)?,
+        ..TlsSettings::default()
+    };
     let ca = Path::new(cfg.acs.ssl_capath.as_str());
     if ca.exists() {
         t.ca_path = Some(ca.to_path_buf());
@@ -280,6 +284,25 @@ fn tls(cfg: &Config, warnings: &mut Vec<String>) -> Result<TlsSettings, String> 
         t.verification = Verification::Insecure;
     }
     Ok(t)
+}
+
+/// `ssl_client_cert` with `ssl_client_key`, if set (both or neither).
+fn client_identity(cfg: &Config) -> Result<Option<cwmp_platform::net::ClientIdentity>, String> {
+    let (cert, key) = (
+        cfg.cwmpd.ssl_client_cert.as_str(),
+        cfg.cwmpd.ssl_client_key.as_str(),
+    );
+    match (cert.is_empty(), key.is_empty()) {
+        (true, true) => Ok(None),
+        (false, false) => Ok(Some(cwmp_platform::net::ClientIdentity {
+            cert: PathBuf::from(cert),
+            key: PathBuf::from(key),
+        })),
+        _ => Err(
+            "cwmpd.ssl_client_cert and cwmpd.ssl_client_key go together: set both or neither"
+                .to_owned(),
+        ),
+    }
 }
 
 /// The built TLS configuration; `None` in a build without TLS (an `https:` ACS URL is then
@@ -305,6 +328,9 @@ fn tls_config(
         warnings.push(format!(
             "acs.url {url}: this cwmpd was built without TLS support"
         ));
+    }
+    if client_identity(cfg)?.is_some() {
+        warnings.push("cwmpd.ssl_client_cert: this cwmpd was built without TLS support".to_owned());
     }
     Ok(None)
 }
@@ -398,7 +424,7 @@ mod tests {
             s.settings.ubus_socket,
             Some(PathBuf::from("/var/run/ubus/ubus.sock"))
         );
-        assert!(a.expect_continue);
+        assert!(!a.expect_continue, "sent only when configured");
         assert!(a.get_rpc_methods);
         assert_eq!(a.notify_check_interval, 10);
         assert_eq!(a.management_server.retry_min_wait, 5);
@@ -424,7 +450,7 @@ mod tests {
              option url 'http://acs.example:7547/'\n\
              option userid 'u'\n option passwd 'p'\n\
              option periodic_inform_time '2024-01-01T00:00:00Z'\n\
-             option http_disable_100continue '1'\n\
+             option http_disable_100continue '0'\n\
              config cpe 'cpe'\n option port '7548'\n option path 'cr'\n\
              option userid 'cu'\n option passwd 'cp'\n option amd_version '4'\n\
              option periodic_notify_enable '0'\n option log_severity 'DEBUG'\n\
@@ -442,7 +468,7 @@ mod tests {
             ("cu", "cp")
         );
         assert!(ms.periodic_time.is_some());
-        assert!(!a.expect_continue);
+        assert!(a.expect_continue);
         assert_eq!(a.cwmp_version, cwmp_core::soap::CwmpVersion::V1_3);
         assert_eq!(a.notify_check_interval, 0);
         assert_eq!(a.connection_request.path.as_str(), "/cr");
@@ -523,6 +549,19 @@ mod tests {
         let e = build(&c, &inv(&[]), &no_system()).unwrap_err();
         assert!(e.contains("ca.pem"), "{e}");
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_client_certificate_needs_its_key_and_must_be_readable() {
+        let c = parse("config cwmpd 'cwmpd'\n option ssl_client_cert '/etc/cwmpd/client.pem'\n");
+        let e = build(&c, &inv(&[]), &no_system()).unwrap_err();
+        assert!(e.contains("ssl_client_key"), "{e}");
+        let c = parse(
+            "config cwmpd 'cwmpd'\n option ssl_client_cert '/nonexistent/client.pem'\n\
+             option ssl_client_key '/nonexistent/client.key'\n",
+        );
+        let e = build(&c, &inv(&[]), &no_system()).unwrap_err();
+        assert!(e.contains("/nonexistent/client.pem"), "{e}");
     }
 
     #[test]

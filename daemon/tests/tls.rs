@@ -82,3 +82,40 @@ fn insecure_enable_accepts_an_unknown_ca() {
     let s = acs.wait_for_sessions(1, WAIT);
     assert!(s[0].is_completed(), "{:?}", s[0]);
 }
+
+#[test]
+fn a_client_certificate_is_presented_to_an_acs_that_requires_one() {
+    let acs = Acs::start(AcsOptions::default().https_with_client_cert());
+
+    // Without one the ACS refuses the handshake; the daemon keeps running and retries.
+    let mut node = node_trusting("tlsnocert", &acs, &acs);
+    let mut d = node.start();
+    let conns = acs
+        .wait_for(WAIT, |r| {
+            (r.connections.iter().filter(|c| c.closed.is_some()).count() >= 2)
+                .then(|| r.connections.clone())
+        })
+        .unwrap_or_else(|| panic!("no retry: {:?}", acs.connections()));
+    for c in &conns {
+        assert!(!c.client_cert && c.requests == 0, "{c:?}");
+        assert!(c.closed.is_none() || c.error.is_some(), "{c:?}");
+    }
+    assert!(acs.sessions().is_empty());
+    assert!(d.is_running());
+    drop(d);
+
+    // With the certificate the CA signed, the session runs.
+    let acs = Acs::start(AcsOptions::default().https_with_client_cert());
+    let mut node = node_trusting("tlscert", &acs, &acs);
+    let (cert, key) = (node.path("client.pem"), node.path("client.key"));
+    acs.write_client_identity(&cert, &key).unwrap();
+    node.uci
+        .set("cwmpd", "ssl_client_cert", &cert.display().to_string());
+    node.uci
+        .set("cwmpd", "ssl_client_key", &key.display().to_string());
+    let _d = node.start();
+    let s = acs.wait_for_sessions(1, WAIT);
+    assert!(s[0].is_completed(), "{:?}", s[0]);
+    let c = &acs.connections()[0];
+    assert!(c.tls && c.client_cert && c.error.is_none(), "{c:?}");
+}

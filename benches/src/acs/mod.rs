@@ -111,7 +111,7 @@ impl Acs {
         let (pki, tls) = match &options.tls {
             Some(t) => {
                 let pki = TestPki::generate(&t.names)?;
-                let cfg = pki.server_config()?;
+                let cfg = pki.server_config(t.require_client_cert)?;
                 (Some(pki), Some(cfg))
             }
             None => (None, None),
@@ -174,6 +174,16 @@ impl Acs {
             .ca_pem()
             .ok_or_else(|| io::Error::other("the ACS is not HTTPS"))?;
         std::fs::write(path, pem)
+    }
+
+    /// Writes a client certificate the test CA signed, and its key, as PEM files.
+    pub fn write_client_identity(&self, cert: &Path, key: &Path) -> io::Result<()> {
+        let pki = self
+            .pki
+            .as_ref()
+            .ok_or_else(|| io::Error::other("the ACS is not HTTPS"))?;
+        std::fs::write(cert, &pki.client_cert_pem)?;
+        std::fs::write(key, &pki.client_key_pem)
     }
 
     /// Queues a task for the next session of any device.

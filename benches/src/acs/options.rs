@@ -108,12 +108,15 @@ pub struct TlsOptions {
     /// subjectAltNames of the server certificate (default `localhost`, `127.0.0.1`); leave
     /// out the URL's host to test name mismatch.
     pub names: Vec<String>,
+    /// Require a client certificate signed by the test CA (mutual TLS).
+    pub require_client_cert: bool,
 }
 
 impl Default for TlsOptions {
     fn default() -> Self {
         TlsOptions {
             names: vec!["localhost".to_owned(), "127.0.0.1".to_owned()],
+            require_client_cert: false,
         }
     }
 }
@@ -181,6 +184,17 @@ impl AcsOptions {
     pub fn https_for(mut self, names: &[&str]) -> Self {
         self.tls = Some(TlsOptions {
             names: names.iter().map(|s| (*s).to_owned()).collect(),
+            require_client_cert: false,
+        });
+        self
+    }
+
+    /// HTTPS for `localhost` and `127.0.0.1` that requires a client certificate signed by the
+    /// test CA ([`super::Acs::write_client_identity`] writes one).
+    pub fn https_with_client_cert(mut self) -> Self {
+        self.tls = Some(TlsOptions {
+            require_client_cert: true,
+            ..TlsOptions::default()
         });
         self
     }

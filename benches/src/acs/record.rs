@@ -130,6 +130,8 @@ pub struct ConnectionInfo {
     pub tls: bool,
     /// The TLS server name (SNI) the client sent.
     pub sni: Option<String>,
+    /// The client presented a certificate (mutual TLS).
+    pub client_cert: bool,
     /// The first I/O or TLS error on the connection (a refused certificate shows here).
     pub error: Option<String>,
     /// Number of requests read on it.

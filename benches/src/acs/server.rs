@@ -133,6 +133,7 @@ fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener, tls: Option<Arc<Ser
                 closed: None,
                 tls: tls.is_some(),
                 sni: None,
+                client_cert: false,
                 error: None,
                 requests: 0,
             })
@@ -205,7 +206,7 @@ impl Stream {
 fn handshake(
     config: Arc<ServerConfig>,
     mut tcp: TcpStream,
-) -> Result<(Stream, Option<String>), String> {
+) -> Result<(Stream, Option<String>, bool), String> {
     let mut conn = ServerConnection::new(config).map_err(|e| e.to_string())?;
     while conn.is_handshaking() {
         match conn.complete_io(&mut tcp) {
@@ -221,15 +222,20 @@ fn handshake(
         }
     }
     let sni = conn.server_name().map(str::to_owned);
-    Ok((Stream::Tls(Box::new(StreamOwned::new(conn, tcp))), sni))
+    let client_cert = conn.peer_certificates().is_some_and(|c| !c.is_empty());
+    Ok((
+        Stream::Tls(Box::new(StreamOwned::new(conn, tcp))),
+        sni,
+        client_cert,
+    ))
 }
 
 fn serve(shared: &Shared, tcp: TcpStream, id: u64, tls: Option<Arc<ServerConfig>>) {
     let mut stream = match tls {
         None => Stream::Plain(tcp),
         Some(cfg) => match handshake(cfg, tcp) {
-            Ok((s, sni)) => {
-                shared.update(|st| st.connection_sni(id, sni));
+            Ok((s, sni, client_cert)) => {
+                shared.update(|st| st.connection_tls(id, sni, client_cert));
                 s
             }
             Err(e) => {

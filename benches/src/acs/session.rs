@@ -418,9 +418,10 @@ impl State {
     }
 
     /// Notes the TLS server name a connection asked for.
-    pub fn connection_sni(&mut self, id: u64, sni: Option<String>) {
+    pub fn connection_tls(&mut self, id: u64, sni: Option<String>, client_cert: bool) {
         if let Some(c) = self.conn_info(id) {
             c.sni = sni;
+            c.client_cert = client_cert;
         }
     }
 

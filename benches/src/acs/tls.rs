@@ -1,17 +1,21 @@
 //! A throw-away test CA and the rustls server configuration of the HTTPS test ACS.
 //!
 //! Responsible for generating (with `rcgen`, ECDSA P-256) a CA certificate and a server
-//! certificate for the names a test asks for, and for the rustls `ServerConfig` (ring provider,
-//! TLS 1.2 and 1.3). Not responsible for sockets.
+//! certificate for the names a test asks for, plus a client certificate for mutual TLS, and for
+//! the rustls `ServerConfig` (ring provider, TLS 1.2 and 1.3). Not responsible for sockets.
 
 use std::io;
 use std::sync::Arc;
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
-use rustls::ServerConfig;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{RootCertStore, ServerConfig};
 
-/// A CA and one server certificate signed by it.
+/// A CA, and a server and a client certificate signed by it.
 #[derive(Debug, Clone)]
 pub struct TestPki {
     /// The CA certificate, PEM (what a CPE's `ssl_capath` file holds).
@@ -24,6 +28,10 @@ pub struct TestPki {
     pub server_key_der: Vec<u8>,
     /// The names in the server certificate.
     pub names: Vec<String>,
+    /// A client certificate (CN `cwmp-bench CPE`, clientAuth), PEM.
+    pub client_cert_pem: String,
+    /// Its private key, PKCS#8 PEM.
+    pub client_key_pem: String,
 }
 
 fn other(e: impl std::fmt::Display) -> io::Error {
@@ -50,23 +58,46 @@ impl TestPki {
         );
         let leaf_key = KeyPair::generate().map_err(other)?;
         let leaf_cert = leaf.signed_by(&leaf_key, &issuer).map_err(other)?;
+
+        let mut client = CertificateParams::new(Vec::<String>::new()).map_err(other)?;
+        client
+            .distinguished_name
+            .push(DnType::CommonName, "cwmp-bench CPE");
+        client.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let client_key = KeyPair::generate().map_err(other)?;
+        let client_cert = client.signed_by(&client_key, &issuer).map_err(other)?;
         Ok(TestPki {
             ca_pem: ca_cert.pem(),
             ca_der: ca_cert.der().to_vec(),
             server_der: leaf_cert.der().to_vec(),
             server_key_der: leaf_key.serialize_der(),
             names: names.to_vec(),
+            client_cert_pem: client_cert.pem(),
+            client_key_pem: client_key.serialize_pem(),
         })
     }
 
     /// The rustls server configuration presenting the server certificate (chain: leaf only,
-    /// as most ACS deployments do; the CA is the trust anchor).
-    pub fn server_config(&self) -> io::Result<Arc<ServerConfig>> {
+    /// as most ACS deployments do; the CA is the trust anchor). With `require_client_cert`
+    /// the handshake fails unless the client presents a certificate this CA signed.
+    pub fn server_config(&self, require_client_cert: bool) -> io::Result<Arc<ServerConfig>> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = ServerConfig::builder_with_provider(provider)
+        let builder = ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .map_err(other)?
-            .with_no_client_auth()
+            .map_err(other)?;
+        let builder = if require_client_cert {
+            let mut roots = RootCertStore::empty();
+            roots
+                .add(CertificateDer::from(self.ca_der.clone()))
+                .map_err(other)?;
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(other)?;
+            builder.with_client_cert_verifier(verifier)
+        } else {
+            builder.with_no_client_auth()
+        };
+        let config = builder
             .with_single_cert(
                 vec![CertificateDer::from(self.server_der.clone())],
                 PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key_der.clone())),

@@ -93,6 +93,8 @@ enum Key {
     CwmpNamespace,
     TxBuffer,
     MaxEnvelope,
+    SslClientCert,
+    SslClientKeyFile,
 }
 
 /// An option cwmpd reads: where it is, and the value it has when absent.
@@ -160,7 +162,7 @@ pub(super) const OPTIONS: &[OptionInfo] = &[
     opt(
         Acs,
         "http_disable_100continue",
-        "0",
+        "1",
         Key::HttpDisable100Continue,
     ),
     opt(Acs, "get_rpc_methods", "1", Key::GetRpcMethods),
@@ -251,6 +253,8 @@ pub(super) const OPTIONS: &[OptionInfo] = &[
     opt(Cwmpd, "cwmp_namespace", "cwmp-1-2", Key::CwmpNamespace),
     opt(Cwmpd, "tx_buffer", "16384", Key::TxBuffer),
     opt(Cwmpd, "max_envelope", "65536", Key::MaxEnvelope),
+    opt(Cwmpd, "ssl_client_cert", "", Key::SslClientCert),
+    opt(Cwmpd, "ssl_client_key", "", Key::SslClientKeyFile),
 ];
 
 /// icwmp options cwmpd knowingly ignores (from icwmp's `config.c`, `cwmp_uci.h`, UCI schema
@@ -350,8 +354,8 @@ const DATAMODEL: &[(&str, DataModelBackend)] = &[
 /// does not do.
 fn apply(c: &mut Config, key: Key, v: Value<'_>) -> Check<Option<&'static str>> {
     use values::{
-        absolute_path, boolean, date_time, integer, integer16, namespace, one_of, oui, port,
-        rate_limit, text, token, url, url_path,
+        absolute_path, boolean, date_time, integer, integer16, namespace, one_of,
+        optional_absolute_path, oui, port, rate_limit, text, token, url, url_path,
     };
     let (acs, cpe, own) = (&mut c.acs, &mut c.cpe, &mut c.cwmpd);
     match key {
@@ -441,6 +445,8 @@ fn apply(c: &mut Config, key: Key, v: Value<'_>) -> Check<Option<&'static str>> 
         Key::MaxEnvelope => {
             own.max_envelope = integer(v, CONFIG_ENVELOPE_RANGE.0, CONFIG_ENVELOPE_RANGE.1)?;
         }
+        Key::SslClientCert => own.ssl_client_cert = optional_absolute_path(v)?,
+        Key::SslClientKeyFile => own.ssl_client_key = optional_absolute_path(v)?,
     }
     Ok(None)
 }

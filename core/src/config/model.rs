@@ -59,10 +59,11 @@ pub struct Acs {
     pub ssl_capath: String<CONFIG_PATH_LEN>,
     /// `insecure_enable`: skip verification of the ACS certificate. Default off (icwmp).
     pub insecure_enable: bool,
-    /// `http_disable_100continue`: never send `Expect: 100-continue`. Default off (icwmp).
+    /// `http_disable_100continue`: never send `Expect: 100-continue`. Default on (icwmp's is
+    /// off): many ACSs answer `100 Continue` badly, so it is sent only when set to `0`.
     pub http_disable_100continue: bool,
-    /// `get_rpc_methods`: call GetRPCMethods on the ACS in the first session. Default on
-    /// (icwmp).
+    /// `get_rpc_methods`: call GetRPCMethods on the ACS in the first session after start and
+    /// after a new ACS URL. Default on (icwmp).
     pub get_rpc_methods: bool,
     /// `heartbeat_enable`: send `14 HEARTBEAT` Informs (TR-069 Annex O). Default off (icwmp).
     pub heartbeat_enable: bool,
@@ -184,6 +185,13 @@ pub struct Cwmpd {
     /// `max_envelope`: largest ACS message accepted, in bytes, in
     /// [`crate::limits::CONFIG_ENVELOPE_RANGE`]. Default 65536.
     pub max_envelope: u32,
+    /// `ssl_client_cert`: PEM file with the client certificate chain (leaf first) presented
+    /// to an `https://` ACS that asks for one (mutual TLS). Default empty: none. Goes with
+    /// `ssl_client_key`.
+    pub ssl_client_cert: String<CONFIG_PATH_LEN>,
+    /// `ssl_client_key`: PEM file with the private key of `ssl_client_cert` (PKCS#8, PKCS#1 or
+    /// SEC1). Default empty.
+    pub ssl_client_key: String<CONFIG_PATH_LEN>,
 }
 
 /// HTTP compression of the messages to the ACS (icwmp option `compression`).
@@ -346,7 +354,7 @@ impl Default for Acs {
             retry_interval_multiplier: 2000,
             ssl_capath: fixed("/etc/ssl/certs"),
             insecure_enable: false,
-            http_disable_100continue: false,
+            http_disable_100continue: true,
             get_rpc_methods: true,
             heartbeat_enable: false,
             heartbeat_interval: 30,
@@ -406,6 +414,8 @@ impl Default for Cwmpd {
             cwmp_namespace: CwmpNs::V1_2,
             tx_buffer: 16_384,
             max_envelope: 65_536,
+            ssl_client_cert: String::new(),
+            ssl_client_key: String::new(),
         }
     }
 }

@@ -165,7 +165,7 @@ fn full_file_sets_every_option() {
     assert_eq!(a.retry_interval_multiplier, 3000);
     assert_eq!(a.ssl_capath.as_str(), "/etc/cwmpd/ca.pem");
     assert!(a.insecure_enable);
-    assert!(a.http_disable_100continue);
+    assert!(!a.http_disable_100continue);
     assert!(!a.get_rpc_methods);
     assert!(a.heartbeat_enable);
     assert_eq!(a.heartbeat_interval, 120);
@@ -219,6 +219,8 @@ fn full_file_sets_every_option() {
     assert_eq!(d.cwmp_namespace, CwmpNs::V1_0);
     assert_eq!(d.tx_buffer, 4096);
     assert_eq!(d.max_envelope, 262_144);
+    assert_eq!(d.ssl_client_cert.as_str(), "/etc/cwmpd/client.pem");
+    assert_eq!(d.ssl_client_key.as_str(), "/etc/cwmpd/client.key");
     assert_eq!(
         warnings,
         vec![
@@ -738,6 +740,18 @@ fn every_option_refuses_bad_values_with_the_exact_message() {
             "param_store",
             "params.json",
             "\"params.json\" is not an absolute path",
+        ),
+        (
+            "cwmpd",
+            "ssl_client_cert",
+            "client.pem",
+            "\"client.pem\" is not an absolute path",
+        ),
+        (
+            "cwmpd",
+            "ssl_client_key",
+            "/etc/key\u{1}",
+            "\"/etc/key\\u{1}\" contains a control character",
         ),
         (
             "cwmpd",

@@ -105,6 +105,18 @@ pub(super) fn absolute_path<const N: usize>(v: Value<'_>) -> Check<String<N>> {
     Ok(s)
 }
 
+/// An absolute path of at most `N` bytes, or nothing (`''`).
+pub(super) fn optional_absolute_path<const N: usize>(v: Value<'_>) -> Check<String<N>> {
+    let s = text::<N>(v)?;
+    if s.is_empty() {
+        return Ok(s);
+    }
+    if !s.starts_with('/') {
+        return Err(Expected::AbsolutePath);
+    }
+    Ok(s)
+}
+
 /// The path part of a URL; a missing leading `/` is added, as icwmp does.
 pub(super) fn url_path<const N: usize>(v: Value<'_>) -> Check<String<N>> {
     let s = token::<N>(v)?;
