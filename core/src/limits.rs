@@ -69,6 +69,9 @@ pub const URL_MAX: usize = 256;
 pub const CREDENTIAL_MAX: usize = 128;
 /// `ManagementServer.InformParameter.{i}` entries; AddObject beyond answers 9004.
 pub const INFORM_PARAMS_MAX: usize = 4;
+/// Longest `ManagementServer.AutonomousTransferCompletePolicy.FileTypeFilter` kept, bytes (a
+/// longer one is refused with 9007).
+pub const ATC_FILE_TYPES_MAX: usize = 256;
 /// Attribute rules (SetParameterAttributes on a name or partial path); one more answers 9004.
 pub const ATTR_RULES_MAX: usize = 16;
 /// Parameters watched for value changes (24 bytes each: hashes, not strings). A rule that
@@ -280,8 +283,8 @@ pub const SPV_FAULTS_MAX: usize = 32;
 
 /// Largest state snapshot, bytes: every table full and every string at its capacity, made of
 /// the character that costs most to write (a control character, six bytes as `\u0001`), stays
-/// below it (106.7 KiB; tested). Real snapshots are a few KiB.
-pub const SNAPSHOT_MAX: usize = 112 * 1024;
+/// below it (115.2 KiB; tested). Real snapshots are a few KiB.
+pub const SNAPSHOT_MAX: usize = 120 * 1024;
 /// Scratch space for unescaping one JSON string of the snapshot (the longest field is a
 /// 256-character URL; escapes only shrink it).
 pub const SNAPSHOT_STRING_SCRATCH: usize = 1024;

@@ -10,9 +10,9 @@ use heapless::{String, Vec};
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{
-    ATTR_RULES_MAX, CREDENTIAL_MAX, EVENT_KEY_MAX, EVENT_QUEUE_MAX, INFORM_PARAMS_MAX,
-    NOTIFY_TRACKED_MAX, PATH_MAX_LEN, SCHEDULED_INFORMS_MAX, SNAPSHOT_STRING_SCRATCH,
-    TRANSFERS_MAX, URL_MAX,
+    ATC_FILE_TYPES_MAX, ATTR_RULES_MAX, CREDENTIAL_MAX, EVENT_KEY_MAX, EVENT_QUEUE_MAX,
+    INFORM_PARAMS_MAX, NOTIFY_TRACKED_MAX, PATH_MAX_LEN, SCHEDULED_INFORMS_MAX,
+    SNAPSHOT_STRING_SCRATCH, TRANSFERS_MAX, URL_MAX,
 };
 
 /// The format version written and understood.
@@ -160,6 +160,41 @@ pub struct MsRec {
     pub inform_params: Vec<InformParamRec, INFORM_PARAMS_MAX>,
     /// Next InformParameter instance number.
     pub next_inform_instance: u32,
+    /// `AutonomousTransferCompletePolicy.Enable` (absent in older snapshots).
+    #[serde(default)]
+    pub atc_enable: bool,
+    /// `AutonomousTransferCompletePolicy.TransferTypeFilter`.
+    #[serde(default)]
+    pub atc_transfer_type: String<8>,
+    /// `AutonomousTransferCompletePolicy.ResultTypeFilter`.
+    #[serde(default)]
+    pub atc_result_type: String<8>,
+    /// `AutonomousTransferCompletePolicy.FileTypeFilter`.
+    #[serde(default)]
+    pub atc_file_types: String<ATC_FILE_TYPES_MAX>,
+}
+
+/// A transfer the ACS did not request, waiting for its AutonomousTransferComplete.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutonomousRec {
+    /// AnnounceURL.
+    pub announce_url: String<URL_MAX>,
+    /// TransferURL.
+    pub transfer_url: String<URL_MAX>,
+    /// IsDownload.
+    pub is_download: bool,
+    /// FileType.
+    pub file_type: String<64>,
+    /// FileSize.
+    pub file_size: u32,
+    /// TargetFileName.
+    pub target: String<128>,
+    /// FaultCode (0: success).
+    pub fault: u32,
+    /// StartTime.
+    pub start: TimeText,
+    /// CompleteTime.
+    pub complete: TimeText,
 }
 
 /// Everything the agent persists.
@@ -185,6 +220,12 @@ pub struct Snapshot {
     pub ms: MsRec,
     /// The configured ManagementServer values those were set against.
     pub ms_base: MsRec,
+    /// `Device.DeviceInfo.SoftwareVersion` when last checked (absent in older snapshots).
+    #[serde(default)]
+    pub software_version: String<64>,
+    /// The autonomous transfer waiting to be reported, if any.
+    #[serde(default)]
+    pub autonomous: Option<AutonomousRec>,
 }
 
 /// Why a snapshot could not be used.
@@ -281,6 +322,28 @@ mod tests {
     }
 
     #[test]
+    fn a_snapshot_from_before_the_autonomous_transfer_fields_still_reads() {
+        let s = Snapshot {
+            version: FORMAT_VERSION,
+            ..Default::default()
+        };
+        let mut buf = [0u8; 4096];
+        let n = encode(&s, &mut buf).unwrap();
+        let text = core::str::from_utf8(&buf[..n]).unwrap();
+        let old = text
+            .replace(
+                ",\"atc_enable\":false,\"atc_transfer_type\":\"\",\"atc_result_type\":\"\",\"atc_file_types\":\"\"",
+                "",
+            )
+            .replace(",\"software_version\":\"\",\"autonomous\":null", "");
+        assert!(
+            !old.contains("atc_") && !old.contains("autonomous"),
+            "{old}"
+        );
+        assert_eq!(decode(old.as_bytes()).unwrap(), s);
+    }
+
+    #[test]
     fn truncated_or_garbage_snapshot_is_corrupt() {
         let s = sample();
         let mut buf = std::vec![0u8; 64 * 1024];
@@ -359,6 +422,10 @@ mod tests {
                 })
                 .collect(),
             next_inform_instance: u32::MAX,
+            atc_enable: true,
+            atc_transfer_type: full(c),
+            atc_result_type: full(c),
+            atc_file_types: full(c),
         };
         Snapshot {
             version: FORMAT_VERSION,
@@ -415,6 +482,18 @@ mod tests {
                 .collect(),
             ms: ms(),
             ms_base: ms(),
+            software_version: full(c),
+            autonomous: Some(AutonomousRec {
+                announce_url: full(c),
+                transfer_url: full(c),
+                is_download: true,
+                file_type: full(c),
+                file_size: u32::MAX,
+                target: full(c),
+                fault: u32::MAX,
+                start: full(c),
+                complete: full(c),
+            }),
         }
     }
 

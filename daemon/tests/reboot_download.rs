@@ -309,3 +309,67 @@ fn firmware_apply_failure_is_reported_and_the_daemon_keeps_running() {
     let (_, tc) = download_applied_in_place("fwfail", "1 Firmware Upgrade Image", "exit 1");
     assert_eq!(tc.fault.code, 9018, "{tc:?}");
 }
+
+#[test]
+fn a_firmware_installed_without_the_acs_is_reported_as_an_autonomous_transfer() {
+    let acs = Acs::start(AcsOptions::default());
+    let mut node = Node::new("autonomous", &acs.url());
+    node.uci.set("cpe", "software_version", "21.02.7");
+    let mut d = node.start();
+    acs.wait_for_sessions(1, WAIT);
+    let policy = "Device.ManagementServer.AutonomousTransferCompletePolicy.";
+    acs.push(Task::set_parameter_values(
+        &[(&format!("{policy}Enable"), "true", "xsd:boolean")],
+        "atc",
+    ));
+    node.inform("6 CONNECTION REQUEST");
+    let s = acs.wait_for_sessions(2, WAIT);
+    assert!(
+        matches!(
+            s[1].reply_to("SetParameterValues"),
+            Some(Message::SetParameterValuesResponse { .. })
+        ),
+        "{:?}",
+        s[1].replies()
+    );
+    node.wait_idle(2);
+    d.kill9();
+    drop(d);
+
+    // Upgraded by hand (sysupgrade, LuCI): the next start reports it once.
+    node.uci.set("cpe", "software_version", "23.05.3");
+    let mut d = node.start();
+    let s = acs.wait_for_sessions(3, WAIT);
+    let mut codes = s[2].event_codes();
+    codes.sort_unstable();
+    // SoftwareVersion has forced active notification: its change is a VALUE CHANGE too.
+    assert_eq!(
+        codes,
+        [
+            "1 BOOT",
+            "10 AUTONOMOUS TRANSFER COMPLETE",
+            "4 VALUE CHANGE"
+        ]
+    );
+    let reports: Vec<_> = s[2]
+        .cpe_requests
+        .iter()
+        .filter_map(|m| match m {
+            Message::AutonomousTransferComplete(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reports.len(), 1, "{:?}", s[2].cpe_requests);
+    assert!(reports[0].is_download);
+    assert_eq!(reports[0].file_type, "1 Firmware Upgrade Image");
+    assert_eq!(reports[0].fault.code, 0);
+    assert!(s[2].is_completed(), "{:?}", s[2].outcome);
+    node.wait_idle(1);
+    d.kill9();
+    drop(d);
+
+    let _d = node.start();
+    let s = acs.wait_for_sessions(4, WAIT);
+    assert_eq!(s[3].event_codes(), ["1 BOOT"]);
+    assert!(s[3].cpe_requests.is_empty(), "{:?}", s[3].cpe_requests);
+}

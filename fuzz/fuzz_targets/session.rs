@@ -389,6 +389,12 @@ fuzz_target!(|data: &[u8]| {
                         assert!(err.is_none(), "restart reads the snapshot: {err:?}");
                         w.agent = agent;
                         w.connected = false;
+                        // Sometimes on another firmware (an autonomous transfer).
+                        let version = ["1.0", "2.0", "3.0"][usize::from(slot % 3)];
+                        if let Some(p) = w.dm.params.get_mut("Device.DeviceInfo.SoftwareVersion") {
+                            p.0 = version.into();
+                        }
+                        w.agent.check_software_version(w.clock, &mut w.dm);
                     }
                 }
             }

@@ -295,13 +295,15 @@ impl<'d> Runtime<'d> {
         };
         let mut entropy = [0u8; 32];
         fill_entropy(&mut entropy);
-        let (agent, err) = build_agent(&settings.agent, snapshot.as_deref(), clock, entropy);
+        let (mut agent, err) = build_agent(&settings.agent, snapshot.as_deref(), clock, entropy);
         if let Some(e) = err {
             error!(
                 "{}: {e}; starting as a new device for the ACS (BOOTSTRAP)",
                 settings.state_file().display()
             );
         }
+        // A firmware installed without the ACS shows as a new SoftwareVersion.
+        agent.check_software_version(clock, dm);
         // Signals: flags for what arrived, one pipe to wake the loop.
         let (sig_rx, sig_tx) = StdUnixStream::pair()?;
         sig_rx.set_nonblocking(true)?;

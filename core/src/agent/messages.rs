@@ -97,6 +97,8 @@ pub enum Outbound {
     Inform,
     /// TransferComplete for this transfer slot.
     TransferComplete(u8),
+    /// AutonomousTransferComplete for the autonomous transfer waiting.
+    AutonomousTransferComplete,
     /// GetRPCMethods.
     GetRpcMethods,
     /// The empty POST.
@@ -115,6 +117,8 @@ pub struct Ctx<'a> {
     pub events: &'a EventQueue,
     /// Transfers.
     pub transfers: &'a Transfers,
+    /// The autonomous transfer waiting to be reported.
+    pub autonomous: Option<&'a super::autonomous::Autonomous>,
     /// Attributes and changes (the reported ones are marked in flight).
     pub notify: &'a Notifications,
     /// The data model.
@@ -497,6 +501,33 @@ impl Body for Producer<'_, '_> {
                     },
                     start_time: start,
                     complete_time: complete,
+                };
+                self.whole(sink, &body)
+            }
+            Outbound::AutonomousTransferComplete => {
+                let Some(a) = self.ctx.autonomous else {
+                    return Err(EncodeError::CountMismatch {
+                        declared: 1,
+                        written: 0,
+                    });
+                };
+                let body = write::AutonomousTransferComplete {
+                    announce_url: &a.announce_url,
+                    transfer_url: &a.transfer_url,
+                    is_download: a.is_download,
+                    file_type: &a.file_type,
+                    file_size: a.file_size,
+                    target_file_name: &a.target_file_name,
+                    fault: TransferFaultOut {
+                        code: a.fault,
+                        string: if a.fault == FaultCode::NONE {
+                            ""
+                        } else {
+                            a.fault.description()
+                        },
+                    },
+                    start_time: a.start,
+                    complete_time: a.complete,
                 };
                 self.whole(sink, &body)
             }

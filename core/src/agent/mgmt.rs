@@ -17,6 +17,7 @@ use crate::time::DateTime;
 pub const PREFIX: &str = "Device.ManagementServer.";
 const INFORM_PARAMETER: &str = "Device.ManagementServer.InformParameter.";
 const HEARTBEAT: &str = "Device.ManagementServer.HeartbeatPolicy.";
+const ATC_POLICY: &str = "Device.ManagementServer.AutonomousTransferCompletePolicy.";
 
 /// Minimum `HeartbeatPolicy.ReportingInterval` (TR-181: 30 s).
 pub const HEARTBEAT_MIN_INTERVAL: u32 = 30;
@@ -80,6 +81,15 @@ pub struct ManagementServer {
     pub heartbeat_interval: u32,
     /// `HeartbeatPolicy.InitiationTime` (`None` = Unknown Time: a random phase).
     pub heartbeat_time: Option<DateTime>,
+    /// `AutonomousTransferCompletePolicy.Enable`.
+    pub atc_enable: bool,
+    /// `AutonomousTransferCompletePolicy.TransferTypeFilter`: `Upload`, `Download` or `Both`.
+    pub atc_transfer_type: heapless::String<8>,
+    /// `AutonomousTransferCompletePolicy.ResultTypeFilter`: `Success`, `Failure` or `Both`.
+    pub atc_result_type: heapless::String<8>,
+    /// `AutonomousTransferCompletePolicy.FileTypeFilter`: the file types reported,
+    /// comma-separated.
+    pub atc_file_types: heapless::String<{ crate::limits::ATC_FILE_TYPES_MAX }>,
     /// `InformParameter.{i}`.
     pub inform_params: heapless::Vec<InformParam, INFORM_PARAMS_MAX>,
     /// The next `InformParameter` instance number (never reused).
@@ -107,6 +117,10 @@ impl Default for ManagementServer {
             heartbeat_enable: false,
             heartbeat_interval: 300,
             heartbeat_time: None,
+            atc_enable: false,
+            atc_transfer_type: fixed("Both"),
+            atc_result_type: fixed("Both"),
+            atc_file_types: fixed(FIRMWARE_FILE_TYPE),
             inform_params: heapless::Vec::new(),
             next_inform_instance: 1,
         }
@@ -178,6 +192,44 @@ const HEARTBEAT_LEAVES: [(&str, HeartbeatLeaf); 3] = [
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AtcLeaf {
+    Enable,
+    TransferTypeFilter,
+    ResultTypeFilter,
+    FileTypeFilter,
+}
+
+const ATC_LEAVES: [(&str, AtcLeaf); 4] = [
+    ("Enable", AtcLeaf::Enable),
+    ("TransferTypeFilter", AtcLeaf::TransferTypeFilter),
+    ("ResultTypeFilter", AtcLeaf::ResultTypeFilter),
+    ("FileTypeFilter", AtcLeaf::FileTypeFilter),
+];
+
+/// The FileType of a firmware image.
+pub const FIRMWARE_FILE_TYPE: &str = "1 Firmware Upgrade Image";
+
+fn fixed<const N: usize>(s: &str) -> heapless::String<N> {
+    let mut out = heapless::String::new();
+    // Only called with literals shorter than N.
+    let _ = out.push_str(s);
+    out
+}
+
+/// True for a FileTypeFilter entry: a TR-069 file type (`1 Firmware Upgrade Image` …
+/// `5 Ringer File`, `X <OUI> …` vendor types).
+fn acceptable_file_type(t: &str) -> bool {
+    matches!(
+        t,
+        "1 Firmware Upgrade Image"
+            | "2 Web Content"
+            | "3 Vendor Configuration File"
+            | "4 Tone File"
+            | "5 Ringer File"
+    ) || t.strip_prefix("X ").is_some_and(|r| r.len() > 7)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum InformLeaf {
     Enable,
     Alias,
@@ -197,6 +249,7 @@ const INFORM_LEAVES: [(&str, InformLeaf); 4] = [
 enum Target {
     Leaf(Leaf),
     Heartbeat(HeartbeatLeaf),
+    Atc(AtcLeaf),
     Inform(usize, InformLeaf),
 }
 
@@ -255,8 +308,28 @@ fn acceptable_event_list(v: &str) -> bool {
 }
 
 impl ManagementServer {
+    /// Whether `AutonomousTransferCompletePolicy` asks for a transfer like this one to be
+    /// reported.
+    pub fn reports_autonomous(&self, is_download: bool, success: bool, file_type: &str) -> bool {
+        let direction = if is_download { "Download" } else { "Upload" };
+        let result = if success { "Success" } else { "Failure" };
+        self.atc_enable
+            && (self.atc_transfer_type == "Both" || self.atc_transfer_type == direction)
+            && (self.atc_result_type == "Both" || self.atc_result_type == result)
+            && self
+                .atc_file_types
+                .split(',')
+                .any(|t| t.trim() == file_type)
+    }
+
     fn target(&self, name: &str) -> Option<Target> {
         let rest = name.strip_prefix(PREFIX)?;
+        if let Some(leaf) = rest.strip_prefix("AutonomousTransferCompletePolicy.") {
+            return ATC_LEAVES
+                .iter()
+                .find(|(n, _)| *n == leaf)
+                .map(|(_, l)| Target::Atc(*l));
+        }
         if let Some(leaf) = rest.strip_prefix("HeartbeatPolicy.") {
             return HEARTBEAT_LEAVES
                 .iter()
@@ -342,6 +415,12 @@ impl ManagementServer {
                     f(&buf, ValueType::DateTime, true)
                 }
             },
+            Target::Atc(a) => match a {
+                AtcLeaf::Enable => f(b(self.atc_enable), ValueType::Boolean, true),
+                AtcLeaf::TransferTypeFilter => f(&self.atc_transfer_type, ValueType::String, true),
+                AtcLeaf::ResultTypeFilter => f(&self.atc_result_type, ValueType::String, true),
+                AtcLeaf::FileTypeFilter => f(&self.atc_file_types, ValueType::String, true),
+            },
             Target::Inform(i, l) => {
                 let Some(p) = self.inform_params.get(i) else {
                     return f("", ValueType::String, false);
@@ -410,6 +489,12 @@ impl ManagementServer {
             let _ = name.push_str(n);
             emit(&name, Target::Heartbeat(l))?;
         }
+        for (n, l) in ATC_LEAVES {
+            name.clear();
+            let _ = name.push_str(ATC_POLICY);
+            let _ = name.push_str(n);
+            emit(&name, Target::Atc(l))?;
+        }
         for (i, p) in self.inform_params.iter().enumerate() {
             for (n, l) in INFORM_LEAVES {
                 name.clear();
@@ -429,16 +514,17 @@ impl ManagementServer {
     ) -> Result<(), FaultCode> {
         // Objects of the subtree, in report order, with their writability (AddObject /
         // DeleteObject allowed).
-        let mut objects: heapless::Vec<(heapless::String<64>, bool), { 3 + INFORM_PARAMS_MAX }> =
+        let mut objects: heapless::Vec<(heapless::String<64>, bool), { 4 + INFORM_PARAMS_MAX }> =
             heapless::Vec::new();
         let obj = |s: &str, w: bool| {
             let mut o = heapless::String::<64>::new();
             let _ = o.push_str(s);
             (o, w)
         };
-        // At most 3 + INFORM_PARAMS_MAX objects: the pushes cannot fail.
+        // At most 4 + INFORM_PARAMS_MAX objects: the pushes cannot fail.
         let _ = objects.push(obj(PREFIX, false));
         let _ = objects.push(obj(HEARTBEAT, false));
+        let _ = objects.push(obj(ATC_POLICY, false));
         let _ = objects.push(obj(INFORM_PARAMETER, true));
         for p in &self.inform_params {
             let mut o = heapless::String::<64>::new();
@@ -486,8 +572,10 @@ impl ManagementServer {
             leaves(PREFIX, visit)?;
             emit_obj(HEARTBEAT, false, visit)?;
             leaves(HEARTBEAT, visit)?;
+            emit_obj(ATC_POLICY, false, visit)?;
+            leaves(ATC_POLICY, visit)?;
             emit_obj(INFORM_PARAMETER, true, visit)?;
-            for (o, w) in objects.iter().skip(3) {
+            for (o, w) in objects.iter().skip(4) {
                 emit_obj(o, *w, visit)?;
                 leaves(o, visit)?;
             }
@@ -526,6 +614,17 @@ impl ManagementServer {
             Target::Leaf(Leaf::AutoCreateInstances) => parse_bool(value) == Some(false),
             Target::Heartbeat(HeartbeatLeaf::ReportingInterval) => {
                 parse_u32(value).is_some_and(|v| v >= HEARTBEAT_MIN_INTERVAL)
+            }
+            Target::Atc(AtcLeaf::TransferTypeFilter) => {
+                matches!(value, "Upload" | "Download" | "Both")
+            }
+            Target::Atc(AtcLeaf::ResultTypeFilter) => {
+                matches!(value, "Success" | "Failure" | "Both")
+            }
+            Target::Atc(AtcLeaf::FileTypeFilter) => {
+                value.len() <= crate::limits::ATC_FILE_TYPES_MAX
+                    && (value.trim().is_empty()
+                        || value.split(',').all(|t| acceptable_file_type(t.trim())))
             }
             Target::Inform(_, InformLeaf::Alias) => value.len() <= 64,
             Target::Inform(_, InformLeaf::ParameterName) => {
@@ -590,6 +689,12 @@ impl ManagementServer {
                     self.heartbeat_interval = u32_of(value)?.max(HEARTBEAT_MIN_INTERVAL)
                 }
                 HeartbeatLeaf::InitiationTime => self.heartbeat_time = time_of(value)?,
+            },
+            Target::Atc(a) => match a {
+                AtcLeaf::Enable => self.atc_enable = bool_of(value)?,
+                AtcLeaf::TransferTypeFilter => copy_into(&mut self.atc_transfer_type, value)?,
+                AtcLeaf::ResultTypeFilter => copy_into(&mut self.atc_result_type, value)?,
+                AtcLeaf::FileTypeFilter => copy_into(&mut self.atc_file_types, value)?,
             },
             Target::Inform(i, l) => {
                 let p = self
@@ -704,7 +809,10 @@ mod tests {
     fn whole_subtree_has_typed_values() {
         let ms = ManagementServer::default();
         let all = get_all(&ms, "Device.").unwrap();
-        assert_eq!(all.len(), LEAVES.len() + HEARTBEAT_LEAVES.len());
+        assert_eq!(
+            all.len(),
+            LEAVES.len() + HEARTBEAT_LEAVES.len() + ATC_LEAVES.len()
+        );
         let find = |n: &str| all.iter().find(|p| p.0 == n).unwrap().clone();
         assert_eq!(
             find("Device.ManagementServer.PeriodicInformInterval").1,
@@ -892,13 +1000,20 @@ mod tests {
     fn names_next_level_and_full() {
         let ms = ManagementServer::default();
         let top = names(&ms, "Device.ManagementServer.", true).unwrap();
-        assert_eq!(top.len(), LEAVES.len() + 2);
+        assert_eq!(top.len(), LEAVES.len() + 3);
         assert!(top.contains(&("Device.ManagementServer.HeartbeatPolicy.".into(), false)));
+        assert!(top.contains(&(
+            "Device.ManagementServer.AutonomousTransferCompletePolicy.".into(),
+            false
+        )));
         assert!(top.contains(&("Device.ManagementServer.InformParameter.".into(), true)));
         assert!(top.contains(&("Device.ManagementServer.URL".into(), true)));
         let all = names(&ms, "Device.ManagementServer.", false).unwrap();
         assert_eq!(all[0], ("Device.ManagementServer.".into(), false));
-        assert_eq!(all.len(), 1 + LEAVES.len() + 1 + HEARTBEAT_LEAVES.len() + 1);
+        assert_eq!(
+            all.len(),
+            1 + LEAVES.len() + 1 + HEARTBEAT_LEAVES.len() + 1 + ATC_LEAVES.len() + 1
+        );
         let one = names(&ms, "Device.ManagementServer.URL", false).unwrap();
         assert_eq!(one, [("Device.ManagementServer.URL".into(), true)]);
         assert_eq!(

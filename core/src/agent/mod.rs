@@ -13,6 +13,7 @@
 //! queued CPE requests one per POST (TransferComplete, GetRPCMethods); then the empty POST;
 //! then ACS requests answered in order until the ACS sends an empty response.
 
+pub mod autonomous;
 pub mod config;
 pub mod events;
 pub mod inform;
@@ -125,6 +126,8 @@ struct EndActions {
     rearm: bool,
     /// Downloaded files waiting to be applied.
     apply: heapless::Vec<u8, TRANSFERS_MAX>,
+    /// The ACS refused a request of the session that ended (see `Session::refused`).
+    refused: bool,
 }
 
 /// The end of the last session, for `status`.
@@ -160,6 +163,10 @@ pub struct Agent {
     throttle_until: Option<Instant>,
     end: EndActions,
     want_get_rpc_methods: bool,
+    /// `Device.DeviceInfo.SoftwareVersion` when last checked.
+    software_version: heapless::String<64>,
+    /// An autonomous transfer waiting for its AutonomousTransferComplete.
+    autonomous: Option<autonomous::Autonomous>,
     /// The URL the last delivered `0 BOOTSTRAP` was for.
     bootstrapped_url: mgmt::UrlString,
     /// A session must start as soon as allowed (a new event arrived).
@@ -218,6 +225,8 @@ impl Agent {
             throttle_until: None,
             end: EndActions::default(),
             want_get_rpc_methods: cfg.get_rpc_methods,
+            software_version: heapless::String::new(),
+            autonomous: None,
             bootstrapped_url: mgmt::UrlString::new(),
             pending: true,
             active_change: false,
@@ -804,6 +813,7 @@ impl Agent {
     fn new_acs(&mut self) {
         self.events.bootstrap();
         self.transfers.clear();
+        self.autonomous = None;
         self.scheduled.clear();
         self.notify.clear();
         self.ms.parameter_key.clear();

@@ -271,6 +271,7 @@ impl Agent {
                 ms: &self.ms,
                 events: &self.events,
                 transfers: &self.transfers,
+                autonomous: self.autonomous.as_ref(),
                 notify: &self.notify,
                 dm,
                 request,

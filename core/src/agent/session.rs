@@ -67,6 +67,11 @@ pub(super) struct Session {
     started: Option<UnixTime>,
     get_rpc_methods_done: bool,
     transfers_sent: heapless::Vec<u8, TRANSFERS_MAX>,
+    /// The AutonomousTransferComplete went out in this session.
+    autonomous_sent: bool,
+    /// The ACS answered one of our requests with a fault: what it carried waits for the next
+    /// session, which is not started at once for it (an ACS that always refuses would loop).
+    refused: bool,
 }
 
 impl Session {
@@ -146,6 +151,8 @@ impl Agent {
             started: clock.wall,
             get_rpc_methods_done: false,
             transfers_sent: heapless::Vec::new(),
+            autonomous_sent: false,
+            refused: false,
         };
         info!(
             "session start ({} events, retry {})",
@@ -553,6 +560,26 @@ impl Agent {
                 warn!("ACS refused TransferComplete with fault {}", f.code.0);
                 let _ = id;
                 s.retries = 0;
+                s.refused = true;
+            }
+            (
+                Outbound::AutonomousTransferComplete,
+                AcsMessage::AutonomousTransferCompleteResponse,
+            ) => {
+                self.events
+                    .rpc_delivered(Delivery::AutonomousTransferCompleteResponse, None);
+                self.autonomous = None;
+                self.dirty = true;
+                s.retries = 0;
+            }
+            (Outbound::AutonomousTransferComplete, AcsMessage::Fault(f)) => {
+                // Kept for the next session; not sent again in this one (digest §5.3).
+                warn!(
+                    "ACS refused AutonomousTransferComplete with fault {}",
+                    f.code.0
+                );
+                s.retries = 0;
+                s.refused = true;
             }
             (Outbound::GetRpcMethods, AcsMessage::GetRPCMethodsResponse { methods }) => {
                 debug!("ACS supports {} methods", methods.len());
@@ -594,6 +621,17 @@ impl Agent {
                 let id = t.id;
                 let _ = s.transfers_sent.push(id);
                 s.next = Outbound::TransferComplete(id);
+                return;
+            }
+            if self.autonomous.is_some()
+                && !s.autonomous_sent
+                && self
+                    .events
+                    .in_flight()
+                    .any(|e| e.code == EventCode::AutonomousTransferComplete)
+            {
+                s.autonomous_sent = true;
+                s.next = Outbound::AutonomousTransferComplete;
                 return;
             }
             if self.want_get_rpc_methods && !s.get_rpc_methods_done {
@@ -684,6 +722,7 @@ impl Agent {
                 ms: &self.ms,
                 events: &self.events,
                 transfers: &self.transfers,
+                autonomous: self.autonomous.as_ref(),
                 notify: &self.notify,
                 dm,
                 request,
@@ -746,6 +785,7 @@ impl Agent {
         self.retry_count = 0;
         self.retry_at = None;
         self.events.session_ended();
+        self.end.refused = s.refused;
         self.throttle_until =
             Some(clock.mono + Duration::from_secs(u64::from(self.ms.notification_throttle)));
         self.push_output(Output::Close);
@@ -844,7 +884,8 @@ impl Agent {
             return;
         }
         self.run_applies();
-        if !self.events.is_empty() && self.retry_at.is_none() {
+        let refused = core::mem::take(&mut self.end.refused);
+        if !self.events.is_empty() && self.retry_at.is_none() && !refused {
             self.pending = true;
         }
         self.flush_dirty();
@@ -857,6 +898,7 @@ impl Agent {
         self.bootstrapped_url.clear();
         self.events.bootstrap();
         self.transfers.clear();
+        self.autonomous = None;
         self.scheduled.clear();
         self.notify.clear();
         self.retry_count = 0;

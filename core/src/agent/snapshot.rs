@@ -2,14 +2,15 @@
 
 use core::time::Duration;
 
+use super::autonomous::Autonomous;
 use super::events::EventCode;
 use super::mgmt::{InformParam, ManagementServer};
 use super::notify::{Rule, Tracked};
 use super::transfers::{Kind, State, Transfer};
 use super::{Agent, Clock, Scheduled, copy_str};
 use crate::persist::{
-    self, EventRec, InformParamRec, MsRec, RuleRec, ScheduledRec, Snapshot, TimeText, TrackedRec,
-    TransferRec,
+    self, AutonomousRec, EventRec, InformParamRec, MsRec, RuleRec, ScheduledRec, Snapshot,
+    TimeText, TrackedRec, TransferRec,
 };
 use crate::soap::FaultCode;
 use crate::time::{DateTime, Instant, UnixTime};
@@ -66,6 +67,10 @@ fn ms_rec(ms: &ManagementServer) -> MsRec {
         heartbeat_time: time_text(&ms.heartbeat_time),
         inform_params: params,
         next_inform_instance: ms.next_inform_instance,
+        atc_enable: ms.atc_enable,
+        atc_transfer_type: ms.atc_transfer_type.clone(),
+        atc_result_type: ms.atc_result_type.clone(),
+        atc_file_types: ms.atc_file_types.clone(),
     }
 }
 
@@ -97,7 +102,9 @@ fn overlay(ms: &mut ManagementServer, rec: &MsRec, base: &MsRec) {
         ms.heartbeat_time = parse_time(&rec.heartbeat_time);
     }
     // Values only the ACS sets.
-    take!(parameter_key => parameter_key);
+    take!(parameter_key => parameter_key, atc_enable => atc_enable,
+        atc_transfer_type => atc_transfer_type, atc_result_type => atc_result_type,
+        atc_file_types => atc_file_types);
     ms.inform_params.clear();
     for p in &rec.inform_params {
         let _ = ms.inform_params.push(InformParam {
@@ -146,6 +153,18 @@ impl Agent {
             bootstrapped_url: self.bootstrapped_url.clone(),
             ms: ms_rec(&self.ms),
             ms_base: ms_rec(&self.ms_base),
+            software_version: self.software_version.clone(),
+            autonomous: self.autonomous.as_ref().map(|a| AutonomousRec {
+                announce_url: a.announce_url.clone(),
+                transfer_url: a.transfer_url.clone(),
+                is_download: a.is_download,
+                file_type: a.file_type.clone(),
+                file_size: a.file_size,
+                target: a.target_file_name.clone(),
+                fault: a.fault.0,
+                start: dt_text(&a.start),
+                complete: dt_text(&a.complete),
+            }),
             ..Default::default()
         };
         for e in self.events.persistent() {
@@ -224,6 +243,18 @@ impl Agent {
         let s = persist::decode(bytes)?;
         self.bootstrapped_url = s.bootstrapped_url.clone();
         overlay(&mut self.ms, &s.ms, &s.ms_base);
+        self.software_version = s.software_version.clone();
+        self.autonomous = s.autonomous.as_ref().map(|a| Autonomous {
+            announce_url: a.announce_url.clone(),
+            transfer_url: a.transfer_url.clone(),
+            is_download: a.is_download,
+            file_type: a.file_type.clone(),
+            file_size: a.file_size,
+            target_file_name: a.target.clone(),
+            fault: FaultCode(a.fault),
+            start: DateTime::parse(&a.start).unwrap_or(DateTime::UNKNOWN),
+            complete: DateTime::parse(&a.complete).unwrap_or(DateTime::UNKNOWN),
+        });
         for e in &s.events {
             match EventCode::parse(&e.code) {
                 Some(code) => {

@@ -431,6 +431,8 @@ pub struct Acs {
     /// Require this cookie on every request after the InformResponse.
     pub strict_cookie: bool,
     pub cookie_violations: u32,
+    /// Answer this many AutonomousTransferCompletes with fault 8002 before accepting one.
+    pub refuse_autonomous: u32,
 }
 
 impl Acs {
@@ -470,6 +472,23 @@ impl Acs {
                     "",
                     "<cwmp:TransferCompleteResponse></cwmp:TransferCompleteResponse>",
                 ),
+            )),
+            "AutonomousTransferComplete" if self.refuse_autonomous > 0 => {
+                self.refuse_autonomous -= 1;
+                Answer::Raw(http(
+                    200,
+                    "",
+                    &envelope(
+                        "4",
+                        "",
+                        "<soap-env:Fault><faultcode>Server</faultcode><faultstring>CWMP fault</faultstring><detail><cwmp:Fault><FaultCode>8002</FaultCode><FaultString>Internal error</FaultString></cwmp:Fault></detail></soap-env:Fault>",
+                    ),
+                ))
+            }
+            "AutonomousTransferComplete" => Answer::Raw(http(
+                200,
+                "",
+                &envelope("4", "", "<cwmp:AutonomousTransferCompleteResponse/>"),
             )),
             "GetRPCMethods" => Answer::Raw(http(
                 200,

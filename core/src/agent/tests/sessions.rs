@@ -1771,3 +1771,224 @@ fn schedule_inform_counts_fired_but_undelivered_ones_against_the_limit() {
         crate::agent::messages::Reply::Fault(FaultCode::RESOURCES_EXCEEDED)
     ));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Autonomous transfers
+
+/// The device restarts on another firmware (installed without the ACS).
+fn restart_on_firmware(w: &mut World, version: &str) {
+    w.dm.set("Device.DeviceInfo.SoftwareVersion", version);
+    w.restart();
+    w.agent.check_software_version(w.clock, &mut w.dm);
+    w.pump();
+}
+
+/// A booted device that has seen its firmware version, with the policy set by the ACS.
+fn with_atc_policy(params: &[(&str, &str, &str)]) -> World {
+    let mut w = booted();
+    w.agent.check_software_version(w.clock, &mut w.dm);
+    let prefixed: Vec<(String, &str, &str)> = params
+        .iter()
+        .map(|(n, v, t)| {
+            (
+                format!("Device.ManagementServer.AutonomousTransferCompletePolicy.{n}"),
+                *v,
+                *t,
+            )
+        })
+        .collect();
+    let list: Vec<(&str, &str, &str)> = prefixed
+        .iter()
+        .map(|(n, v, t)| (n.as_str(), *v, *t))
+        .collect();
+    w.acs.push(&spv(&list, "atc"));
+    inform(&mut w, InformEvent::Periodic);
+    w.pump();
+    cpe_message(&reply(&w, 0), |m| {
+        assert!(
+            matches!(m, CpeMessage::SetParameterValuesResponse { .. }),
+            "{m:?}"
+        )
+    });
+    w
+}
+
+#[test]
+fn a_firmware_installed_without_the_acs_is_reported_when_the_policy_asks() {
+    let mut w = with_atc_policy(&[("Enable", "true", "boolean")]);
+    restart_on_firmware(&mut w, "sw2");
+    let s = w.acs.sessions.last().unwrap();
+    assert_eq!(
+        s.event_codes(),
+        codes(&["1 BOOT", "10 AUTONOMOUS TRANSFER COMPLETE"])
+    );
+    assert_eq!(s.methods(), ["Inform", "AutonomousTransferComplete", ""]);
+    cpe_message(&s.requests[1], |m| {
+        let CpeMessage::AutonomousTransferComplete(a) = m else {
+            panic!("{m:?}")
+        };
+        assert!(a.is_download);
+        assert_eq!(a.file_type, "1 Firmware Upgrade Image");
+        assert_eq!(a.fault.code, FaultCode::NONE);
+        assert_eq!(a.transfer_url, "");
+        assert!(a.start_time.is_unknown());
+        assert_eq!(a.complete_time.to_unix(), Some(w.clock.wall.unwrap()));
+    });
+    // Delivered: neither the event nor the report comes back.
+    w.restart();
+    w.agent.check_software_version(w.clock, &mut w.dm);
+    w.pump();
+    let s = w.acs.sessions.last().unwrap();
+    assert_eq!(s.event_codes(), codes(&["1 BOOT"]));
+    assert_eq!(s.methods(), ["Inform", ""]);
+}
+
+#[test]
+fn autonomous_transfers_are_not_reported_by_default_or_outside_the_filters() {
+    // Policy off (the default).
+    let mut w = booted();
+    w.agent.check_software_version(w.clock, &mut w.dm);
+    restart_on_firmware(&mut w, "sw2");
+    assert_eq!(
+        w.acs.sessions.last().unwrap().event_codes(),
+        codes(&["1 BOOT"])
+    );
+    // On, but for other file types or for uploads only.
+    for filters in [
+        [
+            ("Enable", "1", "boolean"),
+            ("FileTypeFilter", "3 Vendor Configuration File", "string"),
+        ],
+        [
+            ("Enable", "1", "boolean"),
+            ("TransferTypeFilter", "Upload", "string"),
+        ],
+        [
+            ("Enable", "1", "boolean"),
+            ("ResultTypeFilter", "Failure", "string"),
+        ],
+    ] {
+        let mut w = with_atc_policy(&filters);
+        restart_on_firmware(&mut w, "sw2");
+        assert_eq!(
+            w.acs.sessions.last().unwrap().event_codes(),
+            codes(&["1 BOOT"]),
+            "{filters:?}"
+        );
+    }
+    // A version seen for the first time is not a change.
+    let mut w = with_atc_policy(&[("Enable", "1", "boolean")]);
+    let mut fresh = World::with(config(), MemDm::standard(), None);
+    std::mem::swap(&mut fresh.acs, &mut w.acs);
+    fresh
+        .agent
+        .check_software_version(fresh.clock, &mut fresh.dm);
+    fresh.pump();
+    assert!(!fresh.acs.sessions.iter().any(|s| {
+        s.event_codes()
+            .contains(&"10 AUTONOMOUS TRANSFER COMPLETE".to_string())
+    }));
+}
+
+#[test]
+fn a_firmware_the_acs_downloaded_is_not_autonomous() {
+    let mut w = with_atc_policy(&[("Enable", "1", "boolean")]);
+    download_and_finish(&mut w, "fw-1");
+    // The apply reboots into the new image.
+    restart_on_firmware(&mut w, "sw2");
+    let s = w.acs.sessions.last().unwrap();
+    assert_eq!(
+        s.event_codes(),
+        codes(&["1 BOOT", "7 TRANSFER COMPLETE", "M Download"])
+    );
+    assert_eq!(s.methods(), ["Inform", "TransferComplete", ""]);
+}
+
+#[test]
+fn an_autonomous_report_survives_a_failed_session_a_restart_and_a_refusal() {
+    let mut w = with_atc_policy(&[("Enable", "1", "boolean")]);
+    let before = w.acs.sessions.len();
+    // The first attempt cannot connect; the device restarts before the retry.
+    w.acs.inform_answers.push_back(Answer::RefuseConnect);
+    restart_on_firmware(&mut w, "sw2");
+    assert_eq!(w.acs.sessions.len(), before);
+    w.restart();
+    w.agent.check_software_version(w.clock, &mut w.dm);
+    // The ACS refuses the report once: kept for the next session, not sent twice in one.
+    w.acs.refuse_autonomous = 1;
+    w.pump();
+    let s = w.acs.sessions.last().unwrap();
+    assert!(
+        s.event_codes()
+            .contains(&"10 AUTONOMOUS TRANSFER COMPLETE".to_string()),
+        "{:?}",
+        s.event_codes()
+    );
+    assert_eq!(s.methods(), ["Inform", "AutonomousTransferComplete", ""]);
+    // Not retried at once (an ACS that always refuses would get a session loop): the next
+    // session carries it.
+    assert_eq!(w.acs.sessions.len(), before + 1, "one session, not a loop");
+    assert!(w.agent.autonomous.is_some());
+    inform(&mut w, InformEvent::Periodic);
+    w.pump();
+    let s = w.acs.sessions.last().unwrap();
+    assert_eq!(
+        s.event_codes(),
+        codes(&["10 AUTONOMOUS TRANSFER COMPLETE", "2 PERIODIC"])
+    );
+    assert_eq!(s.methods(), ["Inform", "AutonomousTransferComplete", ""]);
+    inform(&mut w, InformEvent::Periodic);
+    w.pump();
+    assert_eq!(
+        w.acs.sessions.last().unwrap().event_codes(),
+        codes(&["2 PERIODIC"])
+    );
+}
+
+#[test]
+fn autonomous_transfer_policy_values_are_checked() {
+    let mut w = booted();
+    let p = "Device.ManagementServer.AutonomousTransferCompletePolicy.";
+    w.acs.push(&spv(
+        &[
+            (&format!("{p}TransferTypeFilter"), "Sideways", "string"),
+            (&format!("{p}ResultTypeFilter"), "Maybe", "string"),
+            (
+                &format!("{p}FileTypeFilter"),
+                "1 Firmware Upgrade Image,7 Nope",
+                "string",
+            ),
+            (&format!("{p}Enable"), "perhaps", "boolean"),
+        ],
+        "k",
+    ));
+    w.acs.push(&gpv(&[p]));
+    inform(&mut w, InformEvent::Periodic);
+    w.pump();
+    cpe_message(&reply(&w, 0), |m| {
+        let CpeMessage::Fault(f) = m else { panic!() };
+        let codes: Vec<u32> = f.spv_faults.iter().map(|x| x.code.0).collect();
+        assert_eq!(codes, [9007, 9007, 9007, 9007]);
+    });
+    cpe_message(&reply(&w, 1), |m| {
+        let CpeMessage::GetParameterValuesResponse { parameters } = m else {
+            panic!("{m:?}")
+        };
+        let got: Vec<(String, String)> = parameters
+            .iter()
+            .map(|p| (p.name.to_string(), p.value.to_string()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (format!("{p}Enable"), "0".to_string()),
+                (format!("{p}TransferTypeFilter"), "Both".to_string()),
+                (format!("{p}ResultTypeFilter"), "Both".to_string()),
+                (
+                    format!("{p}FileTypeFilter"),
+                    "1 Firmware Upgrade Image".to_string()
+                ),
+            ]
+        );
+    });
+}
