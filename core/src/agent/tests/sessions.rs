@@ -690,6 +690,34 @@ fn retry_waits_follow_the_table_and_retry_count_is_reported() {
 }
 
 #[test]
+fn every_retry_row_and_the_cap_follow_the_table() {
+    // Without periodic Informs, whose events would cut the long waits short (digest §6).
+    let mut cfg = config();
+    cfg.management_server.periodic_enable = false;
+    let mut w = World::with(cfg, MemDm::standard(), None);
+    w.acs.down = true;
+    w.pump();
+    w.advance(40_000);
+    let t = &w.connect_times;
+    assert!(t.len() >= 13, "{t:?}");
+    // Row n waits 5·2^(n−1) … 5·2^n s; from the 10th on it stays at 2560 … 5120 s.
+    for n in 1..=12u32 {
+        let row = n.min(10);
+        let (lo, hi) = (5u64 << (row - 1), 5u64 << row);
+        let wait = (t[n as usize] - t[n as usize - 1]) / 1000;
+        assert!(
+            (lo..=hi).contains(&wait),
+            "retry {n} waited {wait} s, not {lo}..{hi}"
+        );
+    }
+    w.acs.down = false;
+    w.advance(6_000);
+    let s = w.acs.sessions.last().unwrap();
+    assert!(s.retry_count() >= 12, "{}", s.retry_count());
+    assert_eq!(w.agent.retry_count(), 0);
+}
+
+#[test]
 fn refused_connection_fails_the_session_and_is_retried() {
     let mut w = World::new();
     w.acs.inform_answers.push_back(Answer::RefuseConnect);
