@@ -129,3 +129,27 @@ fn only_get_on_the_configured_path_can_trigger() {
     let s = acs.wait_for_sessions(2, WAIT);
     assert_eq!(s[1].event_codes(), ["6 CONNECTION REQUEST"]);
 }
+
+#[test]
+fn an_ipv6_acs_gets_an_ipv6_connection_request_url_that_works() {
+    let acs = Acs::start(AcsOptions::default().ipv6());
+    assert!(acs.url().starts_with("http://[::1]:"), "{}", acs.url());
+    let mut node = Node::new("cr6", &acs.url());
+    let _d = node.start();
+    let s = acs.wait_for_sessions(1, WAIT);
+    assert!(s[0].is_completed(), "{:?}", s[0]);
+    // The URL carries the local address of the connection to the ACS: here ::1.
+    let url = s[0]
+        .inform
+        .as_ref()
+        .and_then(|i| i.parameter("Device.ManagementServer.ConnectionRequestURL"))
+        .expect("ConnectionRequestURL in the Inform")
+        .to_owned();
+    assert!(url.starts_with("http://[::1]:"), "{url}");
+
+    // The dual-stack listener answers there.
+    let codes = curl_digest(&url, CR_USER, CR_PASS);
+    assert!(matches!(codes.last(), Some(200 | 204)), "{codes:?}");
+    let s = acs.wait_for_sessions(2, WAIT);
+    assert_eq!(s[1].event_codes(), ["6 CONNECTION REQUEST"]);
+}

@@ -117,12 +117,17 @@ impl Acs {
             None => (None, None),
         };
         let url_host = options.url_host.clone();
+        let ipv6 = options.ipv6;
         let path = options.path.clone();
         let port = options.port;
         let shared = Shared::new(State::new(options));
         let listener = Listener::start(
             &shared,
-            SocketAddr::from(([127, 0, 0, 1], port)),
+            if ipv6 {
+                SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port))
+            } else {
+                SocketAddr::from(([127, 0, 0, 1], port))
+            },
             tls.clone(),
         )?;
         Ok(Acs {

@@ -148,6 +148,8 @@ pub struct AcsOptions {
     pub server_name: String,
     /// Host written in [`super::Acs::url`] (`127.0.0.1`; `localhost` to test SNI by name).
     pub url_host: String,
+    /// Listen on `::1` instead of `127.0.0.1` (the URL then names `[::1]`).
+    pub ipv6: bool,
     /// Path written in [`super::Acs::url`] (the ACS answers on every path).
     pub path: String,
 }
@@ -168,6 +170,7 @@ impl Default for AcsOptions {
                 .to_vec(),
             server_name: concat!("cwmp-bench/", env!("CARGO_PKG_VERSION")).to_owned(),
             url_host: "127.0.0.1".to_owned(),
+            ipv6: false,
             path: "/".to_owned(),
         }
     }
@@ -196,6 +199,13 @@ impl AcsOptions {
             require_client_cert: true,
             ..TlsOptions::default()
         });
+        self
+    }
+
+    /// Listens on the IPv6 loopback `::1`, with `http://[::1]:PORT/` as its URL.
+    pub fn ipv6(mut self) -> Self {
+        self.ipv6 = true;
+        self.url_host = "[::1]".to_owned();
         self
     }
 
