@@ -68,76 +68,84 @@ enum State {
     Done,
 }
 
-/// Incremental in-place decoder: raw bytes are read at one offset and the decoded body is
-/// compacted towards the start of the body, so it ends up contiguous.
+/// The chunked framing grammar alone: size lines, chunk boundaries, trailers and limits. It
+/// tells its caller which input bytes are body data and leaves what to do with them (compact
+/// them in place, stream them to a file) to the caller.
 #[derive(Debug, Clone)]
-pub struct ChunkedDecoder {
+pub struct ChunkedFraming {
     state: State,
-    body_start: usize,
-    read: usize,
-    write: usize,
     line: usize,
     trailer: usize,
+    /// Sum of the chunk sizes read so far.
+    body: u64,
 }
 
-impl ChunkedDecoder {
-    /// A decoder whose raw input (and decoded body) starts at `body_start` in the buffer.
-    pub const fn new(body_start: usize) -> Self {
-        ChunkedDecoder {
+/// What [`ChunkedFraming::advance`] found at the front of its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// Framing bytes consumed first.
+    pub framing: usize,
+    /// Body data bytes that follow them (already accounted for: the caller takes them).
+    pub data: usize,
+}
+
+impl Default for ChunkedFraming {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChunkedFraming {
+    /// At the start of a body.
+    pub const fn new() -> Self {
+        ChunkedFraming {
             state: State::SizeDigits {
                 value: 0,
                 digits: 0,
             },
-            body_start,
-            read: body_start,
-            write: body_start,
             line: 0,
             trailer: 0,
+            body: 0,
         }
     }
 
-    /// Decodes what arrived in `buf[..filled]` since the last call. The caller never touches
-    /// `buf[body_start..filled]` in between; `max_body` caps the decoded size.
-    pub fn decode(
-        &mut self,
-        buf: &mut [u8],
-        filled: usize,
-        max_body: usize,
-    ) -> Result<Progress, ChunkedError> {
-        let filled = filled.min(buf.len());
-        while self.read < filled {
-            if self.state == State::Done {
-                break;
-            }
+    /// True once the zero-size chunk and the trailer section have been read.
+    pub fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// Reads framing from the front of `input` up to the next chunk data, the end of the body
+    /// or the end of `input`. A chunk whose size would take the body over `max_body` is
+    /// refused when its size line ends.
+    pub fn advance(&mut self, input: &[u8], max_body: u64) -> Result<Step, ChunkedError> {
+        let mut pos = 0;
+        while pos < input.len() && self.state != State::Done {
             if let State::Data { remaining } = self.state {
-                let available = filled - self.read;
-                // `n` is at most `available`, a usize, so the narrowing is lossless.
-                let n = remaining.min(available as u64) as usize;
-                // read + n <= filled <= buf.len(), and write <= read (decoding only shrinks).
-                buf.copy_within(self.read..self.read + n, self.write);
-                self.read += n;
-                self.write += n;
-                let remaining = remaining - n as u64;
-                self.state = if remaining == 0 {
+                // `n` is at most `input.len() - pos`, a usize, so the narrowing is lossless.
+                let n = remaining.min((input.len() - pos) as u64) as usize;
+                let left = remaining - n as u64;
+                self.state = if left == 0 {
                     State::DataCr
                 } else {
-                    State::Data { remaining }
+                    State::Data { remaining: left }
                 };
-                continue;
+                return Ok(Step {
+                    framing: pos,
+                    data: n,
+                });
             }
-            // read < filled <= buf.len().
-            let b = buf[self.read];
-            self.read += 1;
+            // pos < input.len().
+            let b = input[pos];
+            pos += 1;
             self.step(b, max_body)?;
         }
-        Ok(if self.state == State::Done {
-            Progress::Done
-        } else {
-            Progress::Partial
+        Ok(Step {
+            framing: pos,
+            data: 0,
         })
     }
 
-    fn step(&mut self, b: u8, max_body: usize) -> Result<(), ChunkedError> {
+    fn step(&mut self, b: u8, max_body: u64) -> Result<(), ChunkedError> {
         match self.state {
             State::SizeDigits { value, digits } => {
                 self.count_size_line()?;
@@ -196,7 +204,7 @@ impl ChunkedDecoder {
                     _ => State::Trailer { line: line + 1 },
                 };
             }
-            // `decode` handles Data itself and stops at Done.
+            // `advance` handles Data itself and stops at Done.
             State::Data { .. } | State::Done => {}
         }
         Ok(())
@@ -218,17 +226,64 @@ impl ChunkedDecoder {
         };
     }
 
-    fn end_size_line(&mut self, size: u64, max_body: usize) -> Result<(), ChunkedError> {
+    fn end_size_line(&mut self, size: u64, max_body: u64) -> Result<(), ChunkedError> {
         if size == 0 {
             self.state = State::Trailer { line: 0 };
             return Ok(());
         }
-        let decoded = (self.write - self.body_start) as u64;
-        if decoded.saturating_add(size) > max_body as u64 {
+        if self.body.saturating_add(size) > max_body {
             return Err(ChunkedError::BodyTooLarge);
         }
+        self.body += size;
         self.state = State::Data { remaining: size };
         Ok(())
+    }
+}
+
+/// Incremental in-place decoder: raw bytes are read at one offset and the decoded body is
+/// compacted towards the start of the body, so it ends up contiguous.
+#[derive(Debug, Clone)]
+pub struct ChunkedDecoder {
+    framing: ChunkedFraming,
+    read: usize,
+    write: usize,
+}
+
+impl ChunkedDecoder {
+    /// A decoder whose raw input (and decoded body) starts at `body_start` in the buffer.
+    pub const fn new(body_start: usize) -> Self {
+        ChunkedDecoder {
+            framing: ChunkedFraming::new(),
+            read: body_start,
+            write: body_start,
+        }
+    }
+
+    /// Decodes what arrived in `buf[..filled]` since the last call. The caller never touches
+    /// `buf[body_start..filled]` in between; `max_body` caps the decoded size.
+    pub fn decode(
+        &mut self,
+        buf: &mut [u8],
+        filled: usize,
+        max_body: usize,
+    ) -> Result<Progress, ChunkedError> {
+        let filled = filled.min(buf.len());
+        while self.read < filled && !self.framing.is_done() {
+            // read < filled <= buf.len().
+            let step = self
+                .framing
+                .advance(&buf[self.read..filled], max_body as u64)?;
+            self.read += step.framing;
+            // read + data <= filled <= buf.len(), and write <= read (decoding only shrinks).
+            buf.copy_within(self.read..self.read + step.data, self.write);
+            self.read += step.data;
+            self.write += step.data;
+        }
+        Ok(if self.framing.is_done() {
+            Progress::Done
+        } else {
+            Progress::Partial
+        })
     }
 
     /// Offset just past the last decoded body byte.

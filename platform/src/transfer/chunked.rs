@@ -6,13 +6,12 @@
 //! trailer semantics (trailers are read and dropped).
 //!
 //! core's `ChunkedDecoder` decodes in place into one contiguous buffer, which suits SOAP
-//! envelopes but not a 50 MiB firmware image; this is its streaming counterpart, with the same
-//! grammar and limits.
+//! envelopes but not a 50 MiB firmware image; this is its streaming counterpart, built on the
+//! same framing (`ChunkedFraming`: grammar and limits).
 
 use std::fmt;
 
-use cwmp_core::http::chunked::ChunkedError;
-use cwmp_core::limits::{HTTP_MAX_CHUNK_LINE, HTTP_MAX_TRAILER_BYTES};
+use cwmp_core::http::chunked::{ChunkedError, ChunkedFraming};
 
 /// Whether the last chunk has been seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,42 +44,17 @@ impl<E: fmt::Display> fmt::Display for StreamError<E> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    SizeDigits { value: u64, digits: u8 },
-    SizeExtension { value: u64 },
-    SizeLf { value: u64 },
-    Data { remaining: u64 },
-    DataCr,
-    DataLf,
-    Trailer { line: usize },
-    Done,
-}
-
 /// Incremental chunked decoder that hands data slices to a sink without copying them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ChunkedStream {
-    state: State,
-    line: usize,
-    trailer: usize,
-}
-
-impl Default for ChunkedStream {
-    fn default() -> Self {
-        Self::new()
-    }
+    framing: ChunkedFraming,
 }
 
 impl ChunkedStream {
     /// A decoder at the start of a body.
     pub const fn new() -> Self {
         ChunkedStream {
-            state: State::SizeDigits {
-                value: 0,
-                digits: 0,
-            },
-            line: 0,
-            trailer: 0,
+            framing: ChunkedFraming::new(),
         }
     }
 
@@ -91,137 +65,32 @@ impl ChunkedStream {
         sink: &mut impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<Progress, StreamError<E>> {
         let mut pos = 0;
-        while pos < input.len() {
-            if self.state == State::Done {
-                break;
-            }
-            if let State::Data { remaining } = self.state {
-                let rest = input.get(pos..).unwrap_or(&[]);
-                // `n` is at most `rest.len()`, a usize.
-                let n = remaining.min(rest.len() as u64) as usize;
-                let (data, _) = rest.split_at(n);
+        while pos < input.len() && !self.framing.is_done() {
+            let rest = input.get(pos..).unwrap_or(&[]);
+            // A file has no size cap here: the transfer checks FileSize and free space.
+            let step = self
+                .framing
+                .advance(rest, u64::MAX)
+                .map_err(StreamError::Framing)?;
+            // step.framing + step.data <= rest.len().
+            let data = &rest[step.framing..step.framing + step.data];
+            if !data.is_empty() {
                 sink(data).map_err(StreamError::Sink)?;
-                pos += n;
-                let remaining = remaining - n as u64;
-                self.state = if remaining == 0 {
-                    State::DataCr
-                } else {
-                    State::Data { remaining }
-                };
-                continue;
             }
-            // pos < input.len().
-            let b = input[pos];
-            pos += 1;
-            self.step(b).map_err(StreamError::Framing)?;
+            pos += step.framing + step.data;
         }
-        Ok(if self.state == State::Done {
+        Ok(if self.framing.is_done() {
             Progress::Done { consumed: pos }
         } else {
             Progress::Partial
         })
-    }
-
-    fn step(&mut self, b: u8) -> Result<(), ChunkedError> {
-        match self.state {
-            State::SizeDigits { value, digits } => {
-                self.count_size_line()?;
-                match b {
-                    b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F' => {
-                        if digits >= 16 {
-                            return Err(ChunkedError::SizeOverflow);
-                        }
-                        self.state = State::SizeDigits {
-                            value: value << 4 | u64::from(hex_value(b)),
-                            digits: digits + 1,
-                        };
-                    }
-                    _ if digits == 0 => return Err(ChunkedError::InvalidSize),
-                    b';' | b' ' | b'\t' => self.state = State::SizeExtension { value },
-                    b'\r' => self.state = State::SizeLf { value },
-                    b'\n' => self.end_size_line(value),
-                    _ => return Err(ChunkedError::InvalidSize),
-                }
-            }
-            State::SizeExtension { value } => {
-                self.count_size_line()?;
-                match b {
-                    b'\r' => self.state = State::SizeLf { value },
-                    b'\n' => self.end_size_line(value),
-                    _ => {}
-                }
-            }
-            State::SizeLf { value } => {
-                if b != b'\n' {
-                    return Err(ChunkedError::MissingCrlf);
-                }
-                self.end_size_line(value);
-            }
-            State::DataCr => match b {
-                b'\r' => self.state = State::DataLf,
-                b'\n' => self.start_size_line(),
-                _ => return Err(ChunkedError::MissingCrlf),
-            },
-            State::DataLf => {
-                if b != b'\n' {
-                    return Err(ChunkedError::MissingCrlf);
-                }
-                self.start_size_line();
-            }
-            State::Trailer { line } => {
-                self.trailer += 1;
-                if self.trailer > HTTP_MAX_TRAILER_BYTES {
-                    return Err(ChunkedError::TrailersTooLarge);
-                }
-                self.state = match b {
-                    b'\n' if line == 0 => State::Done,
-                    b'\n' => State::Trailer { line: 0 },
-                    b'\r' => State::Trailer { line },
-                    _ => State::Trailer { line: line + 1 },
-                };
-            }
-            // `feed` handles Data itself and stops at Done.
-            State::Data { .. } | State::Done => {}
-        }
-        Ok(())
-    }
-
-    fn count_size_line(&mut self) -> Result<(), ChunkedError> {
-        self.line += 1;
-        if self.line > HTTP_MAX_CHUNK_LINE {
-            return Err(ChunkedError::SizeLineTooLong);
-        }
-        Ok(())
-    }
-
-    fn start_size_line(&mut self) {
-        self.line = 0;
-        self.state = State::SizeDigits {
-            value: 0,
-            digits: 0,
-        };
-    }
-
-    fn end_size_line(&mut self, size: u64) {
-        self.state = if size == 0 {
-            State::Trailer { line: 0 }
-        } else {
-            State::Data { remaining: size }
-        };
-    }
-}
-
-fn hex_value(b: u8) -> u8 {
-    match b {
-        b'0'..=b'9' => b - b'0',
-        b'a'..=b'f' => b - b'a' + 10,
-        _ => b - b'A' + 10,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cwmp_core::limits::{HTTP_MAX_CHUNK_LINE, HTTP_MAX_TRAILER_BYTES};
 
     fn decode_in_pieces(raw: &[u8], piece: usize) -> Result<(Vec<u8>, usize), ChunkedError> {
         let mut d = ChunkedStream::new();
