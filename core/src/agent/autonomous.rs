@@ -52,11 +52,7 @@ impl Agent {
                 return core::ops::ControlFlow::Continue(());
             }
             // A version longer than kept is compared by its first 64 bytes.
-            for c in p.value.chars() {
-                if current.push(c).is_err() {
-                    break;
-                }
-            }
+            current = super::copy_str(p.value);
             core::ops::ControlFlow::Break(())
         });
         if current.is_empty() || current == self.software_version {
@@ -78,13 +74,11 @@ impl Agent {
             debug!("new firmware from a Download of the ACS");
         } else if self.ms.reports_autonomous(true, true, FIRMWARE_FILE_TYPE) {
             info!("new firmware installed without the ACS; reporting it");
-            let mut file_type = heapless::String::new();
-            let _ = file_type.push_str(FIRMWARE_FILE_TYPE);
             self.autonomous = Some(Autonomous {
                 announce_url: heapless::String::new(),
                 transfer_url: heapless::String::new(),
                 is_download: true,
-                file_type,
+                file_type: super::copy_str(FIRMWARE_FILE_TYPE),
                 file_size: 0,
                 target_file_name: heapless::String::new(),
                 fault: FaultCode::NONE,
@@ -96,7 +90,6 @@ impl Agent {
                 "",
                 None,
             );
-            self.pending = true;
             self.maybe_start_session(clock);
         } else {
             debug!("new firmware installed without the ACS; the policy does not report it");

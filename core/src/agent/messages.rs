@@ -107,6 +107,18 @@ pub enum Outbound {
     Reply(Reply),
 }
 
+/// The FaultStruct of a (Autonomous)TransferComplete: an empty string with success.
+fn transfer_fault(code: FaultCode) -> TransferFaultOut<'static> {
+    TransferFaultOut {
+        code,
+        string: if code == FaultCode::NONE {
+            ""
+        } else {
+            code.description()
+        },
+    }
+}
+
 /// Everything a body is written from.
 pub struct Ctx<'a> {
     /// Settings.
@@ -491,14 +503,7 @@ impl Body for Producer<'_, '_> {
                 };
                 let body = write::TransferComplete {
                     command_key: &t.command_key,
-                    fault: TransferFaultOut {
-                        code: fault,
-                        string: if fault == FaultCode::NONE {
-                            ""
-                        } else {
-                            fault.description()
-                        },
-                    },
+                    fault: transfer_fault(fault),
                     start_time: start,
                     complete_time: complete,
                 };
@@ -518,14 +523,7 @@ impl Body for Producer<'_, '_> {
                     file_type: &a.file_type,
                     file_size: a.file_size,
                     target_file_name: &a.target_file_name,
-                    fault: TransferFaultOut {
-                        code: a.fault,
-                        string: if a.fault == FaultCode::NONE {
-                            ""
-                        } else {
-                            a.fault.description()
-                        },
-                    },
+                    fault: transfer_fault(a.fault),
                     start_time: a.start,
                     complete_time: a.complete,
                 };

@@ -118,9 +118,9 @@ impl Default for ManagementServer {
             heartbeat_interval: 300,
             heartbeat_time: None,
             atc_enable: false,
-            atc_transfer_type: fixed("Both"),
-            atc_result_type: fixed("Both"),
-            atc_file_types: fixed(FIRMWARE_FILE_TYPE),
+            atc_transfer_type: super::copy_str("Both"),
+            atc_result_type: super::copy_str("Both"),
+            atc_file_types: super::copy_str(FIRMWARE_FILE_TYPE),
             inform_params: heapless::Vec::new(),
             next_inform_instance: 1,
         }
@@ -208,13 +208,6 @@ const ATC_LEAVES: [(&str, AtcLeaf); 4] = [
 
 /// The FileType of a firmware image.
 pub const FIRMWARE_FILE_TYPE: &str = "1 Firmware Upgrade Image";
-
-fn fixed<const N: usize>(s: &str) -> heapless::String<N> {
-    let mut out = heapless::String::new();
-    // Only called with literals shorter than N.
-    let _ = out.push_str(s);
-    out
-}
 
 /// True for a FileTypeFilter entry: a TR-069 file type (`1 Firmware Upgrade Image` …
 /// `5 Ringer File`, `X <OUI> …` vendor types).
