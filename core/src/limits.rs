@@ -51,8 +51,10 @@ pub const PATH_MAX_LEN: usize = 256;
 /// Undelivered events the agent can hold. By construction this is never reached: at most 15
 /// numeric codes (each kept once), one `M Reboot`, one `M` event per scheduled inform (pending
 /// and fired-but-undelivered ones together are bounded by [`SCHEDULED_INFORMS_MAX`]) and per
-/// transfer; the margin covers an `M` event raised during a session. Overflow answers 9004.
-pub const EVENT_QUEUE_MAX: usize = 15 + 1 + SCHEDULED_INFORMS_MAX + TRANSFERS_MAX + 4;
+/// transfer and per ChangeDUState; the margin covers an `M` event raised during a session.
+/// Overflow answers 9004.
+pub const EVENT_QUEUE_MAX: usize =
+    15 + 1 + SCHEDULED_INFORMS_MAX + TRANSFERS_MAX + DU_CHANGES_MAX + 4;
 /// Length of a command key (`CommandKeyType`, string(32) in the XSD).
 pub const EVENT_KEY_MAX: usize = 32;
 /// Pending ScheduleInform requests plus fired ones whose `M ScheduleInform` is not delivered yet;
@@ -67,6 +69,31 @@ pub const URL_MAX: usize = 256;
 /// Longest user name or password the agent keeps. TR-181 allows 256; 128 covers every
 /// deployment seen and halves the state; a longer one is refused with 9007/9004.
 pub const CREDENTIAL_MAX: usize = 128;
+/// ChangeDUState requests kept until their DUStateChangeComplete is delivered (queued, running
+/// or finished); one more is refused with 9004. ACSes send one per session and wait for it.
+pub const DU_CHANGES_MAX: usize = 2;
+/// Operations in one ChangeDUState the agent carries out; a request with more is refused with
+/// 9004 (each costs about 1 KiB of agent state and up to 4 KiB of snapshot).
+pub const DU_OPS_MAX: usize = 4;
+/// Autonomous DU changes waiting for their AutonomousDUStateChangeComplete; the platform keeps
+/// a change it could not hand over and offers it again later.
+pub const DU_AUTONOMOUS_MAX: usize = 4;
+/// A UUID in its RFC 4122 text form.
+pub const DU_UUID_LEN: usize = 36;
+/// Longest DU version kept (`string(32)` in the XSD).
+pub const DU_VERSION_MAX: usize = 32;
+/// Longest ExecutionEnvRef accepted: longer ones cannot name an execution environment of this
+/// CPE (`Device.SoftwareModules.ExecEnv.{i}`) and are refused with 9023.
+pub const DU_EE_REF_MAX: usize = 64;
+/// Longest DeploymentUnitRef of a result (`Device.SoftwareModules.DeploymentUnit.{i}`).
+pub const DU_REF_MAX: usize = 64;
+/// Longest ExecutionUnitRefList of a result.
+pub const DU_EU_LIST_MAX: usize = 128;
+/// Longest FaultString of a result.
+pub const DU_FAULT_STRING_MAX: usize = 128;
+/// Longest `ManagementServer.DUStateChangeComplPolicy.FaultCodeFilter` kept, bytes: every
+/// allowed code once fits; a longer one is refused with 9007.
+pub const DU_FAULT_CODES_MAX: usize = 96;
 /// `ManagementServer.InformParameter.{i}` entries; AddObject beyond answers 9004.
 pub const INFORM_PARAMS_MAX: usize = 4;
 /// Longest `ManagementServer.AutonomousTransferCompletePolicy.FileTypeFilter` kept, bytes (a
@@ -283,8 +310,8 @@ pub const SPV_FAULTS_MAX: usize = 32;
 
 /// Largest state snapshot, bytes: every table full and every string at its capacity, made of
 /// the character that costs most to write (a control character, six bytes as `\u0001`), stays
-/// below it (115.2 KiB; tested). Real snapshots are a few KiB.
-pub const SNAPSHOT_MAX: usize = 120 * 1024;
+/// below it (160.9 KiB; tested). Real snapshots are a few KiB.
+pub const SNAPSHOT_MAX: usize = 168 * 1024;
 /// Scratch space for unescaping one JSON string of the snapshot (the longest field is a
 /// 256-character URL; escapes only shrink it).
 pub const SNAPSHOT_STRING_SCRATCH: usize = 1024;

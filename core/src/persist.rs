@@ -10,9 +10,11 @@ use heapless::{String, Vec};
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{
-    ATC_FILE_TYPES_MAX, ATTR_RULES_MAX, CREDENTIAL_MAX, EVENT_KEY_MAX, EVENT_QUEUE_MAX,
-    INFORM_PARAMS_MAX, NOTIFY_TRACKED_MAX, PATH_MAX_LEN, SCHEDULED_INFORMS_MAX,
-    SNAPSHOT_STRING_SCRATCH, TRANSFERS_MAX, URL_MAX,
+    ATC_FILE_TYPES_MAX, ATTR_RULES_MAX, CREDENTIAL_MAX, DU_AUTONOMOUS_MAX, DU_CHANGES_MAX,
+    DU_EE_REF_MAX, DU_EU_LIST_MAX, DU_FAULT_CODES_MAX, DU_FAULT_STRING_MAX, DU_OPS_MAX, DU_REF_MAX,
+    DU_UUID_LEN, DU_VERSION_MAX, EVENT_KEY_MAX, EVENT_QUEUE_MAX, INFORM_PARAMS_MAX,
+    NOTIFY_TRACKED_MAX, PATH_MAX_LEN, SCHEDULED_INFORMS_MAX, SNAPSHOT_STRING_SCRATCH,
+    TRANSFERS_MAX, URL_MAX,
 };
 
 /// The format version written and understood.
@@ -172,6 +174,85 @@ pub struct MsRec {
     /// `AutonomousTransferCompletePolicy.FileTypeFilter`.
     #[serde(default)]
     pub atc_file_types: String<ATC_FILE_TYPES_MAX>,
+    /// `DUStateChangeComplPolicy.Enable` (absent in older snapshots).
+    #[serde(default)]
+    pub du_enable: bool,
+    /// `DUStateChangeComplPolicy.OperationTypeFilter`.
+    #[serde(default)]
+    pub du_operations: String<32>,
+    /// `DUStateChangeComplPolicy.ResultTypeFilter`.
+    #[serde(default)]
+    pub du_result_type: String<8>,
+    /// `DUStateChangeComplPolicy.FaultCodeFilter`.
+    #[serde(default)]
+    pub du_fault_codes: String<DU_FAULT_CODES_MAX>,
+}
+
+/// The result of one DU operation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuResultRec {
+    /// UUID.
+    pub uuid: String<DU_UUID_LEN>,
+    /// DeploymentUnitRef.
+    pub du_ref: String<DU_REF_MAX>,
+    /// Version.
+    pub version: String<DU_VERSION_MAX>,
+    /// CurrentState: 0 Installed, 1 Uninstalled, 2 Failed.
+    pub state: u8,
+    /// Resolved.
+    pub resolved: bool,
+    /// ExecutionUnitRefList.
+    pub eu_refs: String<DU_EU_LIST_MAX>,
+    /// StartTime.
+    pub start: TimeText,
+    /// CompleteTime.
+    pub complete: TimeText,
+    /// FaultCode (0: success).
+    pub fault: u32,
+    /// FaultString.
+    pub fault_string: String<DU_FAULT_STRING_MAX>,
+}
+
+/// One operation of a ChangeDUState. Once it has a result its arguments are no longer needed
+/// and are stored empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuOpRec {
+    /// 0 Install, 1 Update, 2 Uninstall.
+    pub kind: u8,
+    /// URL.
+    pub url: String<URL_MAX>,
+    /// UUID.
+    pub uuid: String<DU_UUID_LEN>,
+    /// Version.
+    pub version: String<DU_VERSION_MAX>,
+    /// Username.
+    pub username: String<CREDENTIAL_MAX>,
+    /// Password.
+    pub password: String<CREDENTIAL_MAX>,
+    /// ExecutionEnvRef.
+    pub ee: String<DU_EE_REF_MAX>,
+    /// The result, once known.
+    pub result: Option<DuResultRec>,
+}
+
+/// A ChangeDUState not yet reported.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuChangeRec {
+    /// Slot.
+    pub id: u8,
+    /// CommandKey.
+    pub key: String<EVENT_KEY_MAX>,
+    /// Operations, in order.
+    pub ops: Vec<DuOpRec, DU_OPS_MAX>,
+}
+
+/// A DU change made without the ACS, not yet reported.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuAutonomousRec {
+    /// OperationPerformed: 0 Install, 1 Update, 2 Uninstall.
+    pub kind: u8,
+    /// Its result.
+    pub result: DuResultRec,
 }
 
 /// A transfer the ACS did not request, waiting for its AutonomousTransferComplete.
@@ -226,6 +307,12 @@ pub struct Snapshot {
     /// The autonomous transfer waiting to be reported, if any.
     #[serde(default)]
     pub autonomous: Option<AutonomousRec>,
+    /// ChangeDUStates not yet reported (absent in older snapshots).
+    #[serde(default)]
+    pub du: Vec<DuChangeRec, DU_CHANGES_MAX>,
+    /// Autonomous DU changes not yet reported.
+    #[serde(default)]
+    pub du_autonomous: Vec<DuAutonomousRec, DU_AUTONOMOUS_MAX>,
 }
 
 /// Why a snapshot could not be used.
@@ -335,9 +422,14 @@ mod tests {
                 ",\"atc_enable\":false,\"atc_transfer_type\":\"\",\"atc_result_type\":\"\",\"atc_file_types\":\"\"",
                 "",
             )
-            .replace(",\"software_version\":\"\",\"autonomous\":null", "");
+            .replace(",\"software_version\":\"\",\"autonomous\":null", "")
+            .replace(
+                ",\"du_enable\":false,\"du_operations\":\"\",\"du_result_type\":\"\",\"du_fault_codes\":\"\"",
+                "",
+            )
+            .replace(",\"du\":[],\"du_autonomous\":[]", "");
         assert!(
-            !old.contains("atc_") && !old.contains("autonomous"),
+            !old.contains("atc_") && !old.contains("autonomous") && !old.contains("\"du"),
             "{old}"
         );
         assert_eq!(decode(old.as_bytes()).unwrap(), s);
@@ -426,6 +518,22 @@ mod tests {
             atc_transfer_type: full(c),
             atc_result_type: full(c),
             atc_file_types: full(c),
+            du_enable: true,
+            du_operations: full(c),
+            du_result_type: full(c),
+            du_fault_codes: full(c),
+        };
+        let du_result = || DuResultRec {
+            uuid: full(c),
+            du_ref: full(c),
+            version: full(c),
+            state: u8::MAX,
+            resolved: true,
+            eu_refs: full(c),
+            start: full(c),
+            complete: full(c),
+            fault: u32::MAX,
+            fault_string: full(c),
         };
         Snapshot {
             version: FORMAT_VERSION,
@@ -494,6 +602,32 @@ mod tests {
                 start: full(c),
                 complete: full(c),
             }),
+            // The agent stores either an operation's arguments or its result: the arguments
+            // are the larger.
+            du: (0..DU_CHANGES_MAX)
+                .map(|i| DuChangeRec {
+                    id: i as u8,
+                    key: full(c),
+                    ops: (0..DU_OPS_MAX)
+                        .map(|_| DuOpRec {
+                            kind: u8::MAX,
+                            url: full(c),
+                            uuid: full(c),
+                            version: full(c),
+                            username: full(c),
+                            password: full(c),
+                            ee: full(c),
+                            result: None,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            du_autonomous: (0..DU_AUTONOMOUS_MAX)
+                .map(|_| DuAutonomousRec {
+                    kind: u8::MAX,
+                    result: du_result(),
+                })
+                .collect(),
         }
     }
 

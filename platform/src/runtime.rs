@@ -763,6 +763,7 @@ impl<'d> Runtime<'d> {
             }
             Effect::StartTransfer(slot) => self.start_transfer(slot, clock),
             Effect::ApplyTransfer(slot) => self.apply_transfer(slot, clock),
+            Effect::ChangeDuState(slot) => self.refuse_du_change(slot, clock),
             Effect::ReloadConfig => self.hup.store(true, Ordering::SeqCst),
             Effect::Exit => self.exit = Some(ExitReason::Stopped),
         }
@@ -859,6 +860,26 @@ impl<'d> Runtime<'d> {
                 self.agent
                     .transfer_done(slot, FaultCode::INTERNAL_ERROR, now, now, clock);
             }
+        }
+    }
+
+    /// No software-module support in this runtime: every operation fails with 9002 (the agent
+    /// only asks when `software_modules` is configured).
+    fn refuse_du_change(&mut self, slot: u8, clock: Clock) {
+        let pending: Vec<usize> = match self.agent.du_change(slot) {
+            Some(c) => c.pending().map(|(i, _)| i).collect(),
+            None => return,
+        };
+        error!("ChangeDUState {slot}: software modules are not supported here");
+        let now = clock.datetime();
+        for i in pending {
+            let r = cwmp_core::agent::du::OpResult::new(
+                cwmp_core::agent::du::DuState::Failed,
+                FaultCode::INTERNAL_ERROR,
+                now,
+                now,
+            );
+            self.agent.du_operation_done(slot, i, r, clock);
         }
     }
 

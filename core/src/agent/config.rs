@@ -67,6 +67,9 @@ pub struct AgentConfig {
     pub user_agent: heapless::String<64>,
     /// Ask the ACS for its methods (GetRPCMethods) in the first session after start and after a new ACS URL.
     pub get_rpc_methods: bool,
+    /// The platform can carry out ChangeDUState ([`super::Effect::ChangeDuState`]); when false
+    /// the agent answers it with 9000 and leaves it out of GetRPCMethodsResponse.
+    pub software_modules: bool,
     /// Send `Expect: 100-continue` on POSTs with a body.
     pub expect_continue: bool,
     /// Send Basic credentials before being asked, over TLS.
@@ -94,6 +97,7 @@ impl Default for AgentConfig {
             session_timeout: 60,
             user_agent: ua,
             get_rpc_methods: false,
+            software_modules: false,
             expect_continue: false,
             basic_preemptive: true,
             max_response_body: 256 * 1024,

@@ -8,6 +8,7 @@
 use core::ops::ControlFlow;
 
 use super::config::AgentConfig;
+use super::du::{AutonomousChange, DuChanges, OpResult};
 use super::events::EventQueue;
 use super::inform::{FORCED_DATA_MODEL, event_list_matches, matches_pattern, pattern_root};
 use super::mgmt::{self, ManagementServer};
@@ -20,14 +21,16 @@ use crate::sink::Sink;
 use crate::soap::read::ParameterValue;
 use crate::soap::write::{
     self, AllQueuedTransferOut, AllQueuedTransferStruct, DeviceIdOut, EncodeError, EntryWriter,
-    EventStruct, HeaderOut, Message, ParameterAttributeStruct, ParameterInfoStruct,
-    ParameterValueStruct, QueuedTransferStruct, SpvFaultEntry, TransferFaultOut, Writer,
+    EventStruct, HeaderOut, Message, OpResultEntry, OpResultOut, ParameterAttributeStruct,
+    ParameterInfoStruct, ParameterValueStruct, QueuedTransferStruct, SpvFaultEntry,
+    TransferFaultOut, Writer,
 };
 use crate::soap::{AcsMessage, CwmpNs, Envelope, FaultCode, List, Text};
 use crate::time::{DateTime, UnixTime};
 
-/// The RPCs this agent answers, for GetRPCMethodsResponse.
-pub const SUPPORTED_METHODS: [&str; 17] = [
+/// The RPCs this agent answers, for GetRPCMethodsResponse; the last, ChangeDUState, only with
+/// [`AgentConfig::software_modules`].
+pub const SUPPORTED_METHODS: [&str; 18] = [
     "GetRPCMethods",
     "SetParameterValues",
     "GetParameterValues",
@@ -45,6 +48,7 @@ pub const SUPPORTED_METHODS: [&str; 17] = [
     "ScheduleInform",
     "ScheduleDownload",
     "CancelTransfer",
+    "ChangeDUState",
 ];
 
 /// How the agent answers the ACS request it received (decided on receipt).
@@ -99,6 +103,10 @@ pub enum Outbound {
     TransferComplete(u8),
     /// AutonomousTransferComplete for the autonomous transfer waiting.
     AutonomousTransferComplete,
+    /// DUStateChangeComplete for this ChangeDUState slot.
+    DuStateChangeComplete(u8),
+    /// AutonomousDUStateChangeComplete for the first `n` autonomous DU changes waiting.
+    AutonomousDuStateChangeComplete(usize),
     /// GetRPCMethods.
     GetRpcMethods,
     /// The empty POST.
@@ -119,6 +127,25 @@ fn transfer_fault(code: FaultCode) -> TransferFaultOut<'static> {
     }
 }
 
+/// The `Results` element of one DU operation.
+fn op_result_out<'r>(r: &'r OpResult, performed: Option<&'r str>) -> OpResultOut<'r> {
+    OpResultOut {
+        uuid: &r.uuid,
+        deployment_unit_ref: &r.deployment_unit_ref,
+        version: &r.version,
+        current_state: r.current_state.as_str(),
+        resolved: r.resolved,
+        execution_unit_ref_list: &r.execution_unit_ref_list,
+        start_time: r.start,
+        complete_time: r.complete,
+        fault: TransferFaultOut {
+            code: r.fault,
+            string: r.fault_text(),
+        },
+        operation_performed: performed,
+    }
+}
+
 /// Everything a body is written from.
 pub struct Ctx<'a> {
     /// Settings.
@@ -131,6 +158,10 @@ pub struct Ctx<'a> {
     pub transfers: &'a Transfers,
     /// The autonomous transfer waiting to be reported.
     pub autonomous: Option<&'a super::autonomous::Autonomous>,
+    /// ChangeDUStates.
+    pub du: &'a DuChanges,
+    /// Autonomous DU changes waiting to be reported.
+    pub du_autonomous: &'a [AutonomousChange],
     /// Attributes and changes (the reported ones are marked in flight).
     pub notify: &'a Notifications,
     /// The data model.
@@ -529,6 +560,14 @@ impl Body for Producer<'_, '_> {
                 };
                 self.whole(sink, &body)
             }
+            Outbound::DuStateChangeComplete(_) => {
+                self.open(sink)?;
+                Writer::new(sink).open_method("DUStateChangeComplete")
+            }
+            Outbound::AutonomousDuStateChangeComplete(_) => {
+                self.open(sink)?;
+                Writer::new(sink).open_method("AutonomousDUStateChangeComplete")
+            }
             Outbound::GetRpcMethods => self.whole(sink, &write::Empty::GetRPCMethods),
             Outbound::Empty => Ok(()),
             Outbound::Reply(r) => match r {
@@ -545,7 +584,8 @@ impl Body for Producer<'_, '_> {
                     Ok(())
                 }
                 Reply::GetRpcMethods => {
-                    let methods: &[&str] = &SUPPORTED_METHODS;
+                    let n = SUPPORTED_METHODS.len() - usize::from(!self.ctx.cfg.software_modules);
+                    let methods: &[&str] = &SUPPORTED_METHODS[..n];
                     self.whole(sink, &write::GetRpcMethodsResponse { methods: &methods })
                 }
                 Reply::SetParameterValues(status) => {
@@ -630,6 +670,32 @@ impl Body for Producer<'_, '_> {
             Outbound::Reply(Reply::GetParameterNames(_)) => self.gpn_entries(window),
             Outbound::Reply(Reply::GetParameterAttributes(_)) => self.gpa_entries(window),
             Outbound::Reply(Reply::SpvFault(faults)) => self.spv_fault_entries(faults, window),
+            Outbound::DuStateChangeComplete(id) => {
+                let Some(c) = self.ctx.du.get(*id) else {
+                    return;
+                };
+                for op in &c.operations {
+                    let Some(r) = &op.result else { continue };
+                    let out = op_result_out(r, None);
+                    if window
+                        .entry(|s| EntryWriter::<OpResultEntry>::new(s).push(&out))
+                        .is_break()
+                    {
+                        return;
+                    }
+                }
+            }
+            Outbound::AutonomousDuStateChangeComplete(n) => {
+                for a in self.ctx.du_autonomous.iter().take(*n) {
+                    let out = op_result_out(&a.result, Some(a.kind.as_str()));
+                    if window
+                        .entry(|s| EntryWriter::<OpResultEntry>::new(s).push(&out))
+                        .is_break()
+                    {
+                        return;
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -649,6 +715,17 @@ impl Body for Producer<'_, '_> {
             }
             Outbound::Reply(Reply::SpvFault(_)) => {
                 sink.write_str("</cwmp:Fault></detail></soap-env:Fault>")?;
+                write::envelope_close(sink)
+            }
+            Outbound::DuStateChangeComplete(id) => {
+                let key = self.ctx.du.get(*id).map_or("", |c| c.command_key.as_str());
+                let mut w = Writer::new(&mut *sink);
+                w.string("CommandKey", key)?;
+                w.close_method("DUStateChangeComplete")?;
+                write::envelope_close(sink)
+            }
+            Outbound::AutonomousDuStateChangeComplete(_) => {
+                Writer::new(&mut *sink).close_method("AutonomousDUStateChangeComplete")?;
                 write::envelope_close(sink)
             }
             _ => write::envelope_close(sink),

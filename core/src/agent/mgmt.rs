@@ -18,6 +18,7 @@ pub const PREFIX: &str = "Device.ManagementServer.";
 const INFORM_PARAMETER: &str = "Device.ManagementServer.InformParameter.";
 const HEARTBEAT: &str = "Device.ManagementServer.HeartbeatPolicy.";
 const ATC_POLICY: &str = "Device.ManagementServer.AutonomousTransferCompletePolicy.";
+const DU_POLICY: &str = "Device.ManagementServer.DUStateChangeComplPolicy.";
 
 /// Minimum `HeartbeatPolicy.ReportingInterval` (TR-181: 30 s).
 pub const HEARTBEAT_MIN_INTERVAL: u32 = 30;
@@ -90,6 +91,16 @@ pub struct ManagementServer {
     /// `AutonomousTransferCompletePolicy.FileTypeFilter`: the file types reported,
     /// comma-separated.
     pub atc_file_types: heapless::String<{ crate::limits::ATC_FILE_TYPES_MAX }>,
+    /// `DUStateChangeComplPolicy.Enable`.
+    pub du_policy_enable: bool,
+    /// `DUStateChangeComplPolicy.OperationTypeFilter`: `Install`, `Update`, `Uninstall`,
+    /// comma-separated.
+    pub du_policy_operations: heapless::String<32>,
+    /// `DUStateChangeComplPolicy.ResultTypeFilter`: `Success`, `Failure` or `Both`.
+    pub du_policy_result_type: heapless::String<8>,
+    /// `DUStateChangeComplPolicy.FaultCodeFilter`: the fault codes of failures reported,
+    /// comma-separated; empty: every fault.
+    pub du_policy_fault_codes: heapless::String<{ crate::limits::DU_FAULT_CODES_MAX }>,
     /// `InformParameter.{i}`.
     pub inform_params: heapless::Vec<InformParam, INFORM_PARAMS_MAX>,
     /// The next `InformParameter` instance number (never reused).
@@ -121,6 +132,10 @@ impl Default for ManagementServer {
             atc_transfer_type: super::copy_str("Both"),
             atc_result_type: super::copy_str("Both"),
             atc_file_types: super::copy_str(FIRMWARE_FILE_TYPE),
+            du_policy_enable: false,
+            du_policy_operations: super::copy_str("Install,Update,Uninstall"),
+            du_policy_result_type: super::copy_str("Both"),
+            du_policy_fault_codes: heapless::String::new(),
             inform_params: heapless::Vec::new(),
             next_inform_instance: 1,
         }
@@ -206,6 +221,27 @@ const ATC_LEAVES: [(&str, AtcLeaf); 4] = [
     ("FileTypeFilter", AtcLeaf::FileTypeFilter),
 ];
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DuLeaf {
+    Enable,
+    OperationTypeFilter,
+    ResultTypeFilter,
+    FaultCodeFilter,
+}
+
+const DU_LEAVES: [(&str, DuLeaf); 4] = [
+    ("Enable", DuLeaf::Enable),
+    ("OperationTypeFilter", DuLeaf::OperationTypeFilter),
+    ("ResultTypeFilter", DuLeaf::ResultTypeFilter),
+    ("FaultCodeFilter", DuLeaf::FaultCodeFilter),
+];
+
+/// The fault codes `DUStateChangeComplPolicy.FaultCodeFilter` may list (TR-181).
+const DU_FILTER_FAULTS: [&str; 19] = [
+    "9001", "9003", "9012", "9013", "9015", "9016", "9017", "9018", "9022", "9023", "9024", "9025",
+    "9026", "9027", "9028", "9029", "9030", "9031", "9032",
+];
+
 /// The FileType of a firmware image.
 pub const FIRMWARE_FILE_TYPE: &str = "1 Firmware Upgrade Image";
 
@@ -243,6 +279,7 @@ enum Target {
     Leaf(Leaf),
     Heartbeat(HeartbeatLeaf),
     Atc(AtcLeaf),
+    DuPolicy(DuLeaf),
     Inform(usize, InformLeaf),
 }
 
@@ -315,6 +352,27 @@ impl ManagementServer {
                 .any(|t| t.trim() == file_type)
     }
 
+    /// Whether `DUStateChangeComplPolicy` asks for an autonomous DU change like this one to be
+    /// reported (an empty FaultCodeFilter passes every fault).
+    pub fn reports_du_change(&self, kind: super::du::OpKind, fault: FaultCode) -> bool {
+        let success = fault == FaultCode::NONE;
+        let result = if success { "Success" } else { "Failure" };
+        let mut code = heapless::String::<10>::new();
+        let _ = write!(code, "{}", fault.0);
+        self.du_policy_enable
+            && self
+                .du_policy_operations
+                .split(',')
+                .any(|t| t.trim() == kind.as_str())
+            && (self.du_policy_result_type == "Both" || self.du_policy_result_type == result)
+            && (success
+                || self.du_policy_fault_codes.trim().is_empty()
+                || self
+                    .du_policy_fault_codes
+                    .split(',')
+                    .any(|t| t.trim() == code.as_str()))
+    }
+
     fn target(&self, name: &str) -> Option<Target> {
         let rest = name.strip_prefix(PREFIX)?;
         if let Some(leaf) = rest.strip_prefix("AutonomousTransferCompletePolicy.") {
@@ -322,6 +380,12 @@ impl ManagementServer {
                 .iter()
                 .find(|(n, _)| *n == leaf)
                 .map(|(_, l)| Target::Atc(*l));
+        }
+        if let Some(leaf) = rest.strip_prefix("DUStateChangeComplPolicy.") {
+            return DU_LEAVES
+                .iter()
+                .find(|(n, _)| *n == leaf)
+                .map(|(_, l)| Target::DuPolicy(*l));
         }
         if let Some(leaf) = rest.strip_prefix("HeartbeatPolicy.") {
             return HEARTBEAT_LEAVES
@@ -414,6 +478,14 @@ impl ManagementServer {
                 AtcLeaf::ResultTypeFilter => f(&self.atc_result_type, ValueType::String, true),
                 AtcLeaf::FileTypeFilter => f(&self.atc_file_types, ValueType::String, true),
             },
+            Target::DuPolicy(d) => match d {
+                DuLeaf::Enable => f(b(self.du_policy_enable), ValueType::Boolean, true),
+                DuLeaf::OperationTypeFilter => {
+                    f(&self.du_policy_operations, ValueType::String, true)
+                }
+                DuLeaf::ResultTypeFilter => f(&self.du_policy_result_type, ValueType::String, true),
+                DuLeaf::FaultCodeFilter => f(&self.du_policy_fault_codes, ValueType::String, true),
+            },
             Target::Inform(i, l) => {
                 let Some(p) = self.inform_params.get(i) else {
                     return f("", ValueType::String, false);
@@ -488,6 +560,12 @@ impl ManagementServer {
             let _ = name.push_str(n);
             emit(&name, Target::Atc(l))?;
         }
+        for (n, l) in DU_LEAVES {
+            name.clear();
+            let _ = name.push_str(DU_POLICY);
+            let _ = name.push_str(n);
+            emit(&name, Target::DuPolicy(l))?;
+        }
         for (i, p) in self.inform_params.iter().enumerate() {
             for (n, l) in INFORM_LEAVES {
                 name.clear();
@@ -507,17 +585,18 @@ impl ManagementServer {
     ) -> Result<(), FaultCode> {
         // Objects of the subtree, in report order, with their writability (AddObject /
         // DeleteObject allowed).
-        let mut objects: heapless::Vec<(heapless::String<64>, bool), { 4 + INFORM_PARAMS_MAX }> =
+        let mut objects: heapless::Vec<(heapless::String<64>, bool), { 5 + INFORM_PARAMS_MAX }> =
             heapless::Vec::new();
         let obj = |s: &str, w: bool| {
             let mut o = heapless::String::<64>::new();
             let _ = o.push_str(s);
             (o, w)
         };
-        // At most 4 + INFORM_PARAMS_MAX objects: the pushes cannot fail.
+        // At most 5 + INFORM_PARAMS_MAX objects: the pushes cannot fail.
         let _ = objects.push(obj(PREFIX, false));
         let _ = objects.push(obj(HEARTBEAT, false));
         let _ = objects.push(obj(ATC_POLICY, false));
+        let _ = objects.push(obj(DU_POLICY, false));
         let _ = objects.push(obj(INFORM_PARAMETER, true));
         for p in &self.inform_params {
             let mut o = heapless::String::<64>::new();
@@ -567,8 +646,10 @@ impl ManagementServer {
             leaves(HEARTBEAT, visit)?;
             emit_obj(ATC_POLICY, false, visit)?;
             leaves(ATC_POLICY, visit)?;
+            emit_obj(DU_POLICY, false, visit)?;
+            leaves(DU_POLICY, visit)?;
             emit_obj(INFORM_PARAMETER, true, visit)?;
-            for (o, w) in objects.iter().skip(4) {
+            for (o, w) in objects.iter().skip(5) {
                 emit_obj(o, *w, visit)?;
                 leaves(o, visit)?;
             }
@@ -618,6 +699,23 @@ impl ManagementServer {
                 value.len() <= crate::limits::ATC_FILE_TYPES_MAX
                     && (value.trim().is_empty()
                         || value.split(',').all(|t| acceptable_file_type(t.trim())))
+            }
+            Target::DuPolicy(DuLeaf::OperationTypeFilter) => {
+                value.len() <= 32
+                    && (value.trim().is_empty()
+                        || value
+                            .split(',')
+                            .all(|t| super::du::OpKind::parse(t.trim()).is_some()))
+            }
+            Target::DuPolicy(DuLeaf::ResultTypeFilter) => {
+                matches!(value, "Success" | "Failure" | "Both")
+            }
+            Target::DuPolicy(DuLeaf::FaultCodeFilter) => {
+                value.len() <= crate::limits::DU_FAULT_CODES_MAX
+                    && (value.trim().is_empty()
+                        || value
+                            .split(',')
+                            .all(|t| DU_FILTER_FAULTS.contains(&t.trim())))
             }
             Target::Inform(_, InformLeaf::Alias) => value.len() <= 64,
             Target::Inform(_, InformLeaf::ParameterName) => {
@@ -688,6 +786,12 @@ impl ManagementServer {
                 AtcLeaf::TransferTypeFilter => copy_into(&mut self.atc_transfer_type, value)?,
                 AtcLeaf::ResultTypeFilter => copy_into(&mut self.atc_result_type, value)?,
                 AtcLeaf::FileTypeFilter => copy_into(&mut self.atc_file_types, value)?,
+            },
+            Target::DuPolicy(d) => match d {
+                DuLeaf::Enable => self.du_policy_enable = bool_of(value)?,
+                DuLeaf::OperationTypeFilter => copy_into(&mut self.du_policy_operations, value)?,
+                DuLeaf::ResultTypeFilter => copy_into(&mut self.du_policy_result_type, value)?,
+                DuLeaf::FaultCodeFilter => copy_into(&mut self.du_policy_fault_codes, value)?,
             },
             Target::Inform(i, l) => {
                 let p = self
@@ -804,7 +908,7 @@ mod tests {
         let all = get_all(&ms, "Device.").unwrap();
         assert_eq!(
             all.len(),
-            LEAVES.len() + HEARTBEAT_LEAVES.len() + ATC_LEAVES.len()
+            LEAVES.len() + HEARTBEAT_LEAVES.len() + ATC_LEAVES.len() + DU_LEAVES.len()
         );
         let find = |n: &str| all.iter().find(|p| p.0 == n).unwrap().clone();
         assert_eq!(
@@ -993,7 +1097,11 @@ mod tests {
     fn names_next_level_and_full() {
         let ms = ManagementServer::default();
         let top = names(&ms, "Device.ManagementServer.", true).unwrap();
-        assert_eq!(top.len(), LEAVES.len() + 3);
+        assert_eq!(top.len(), LEAVES.len() + 4);
+        assert!(top.contains(&(
+            "Device.ManagementServer.DUStateChangeComplPolicy.".into(),
+            false
+        )));
         assert!(top.contains(&("Device.ManagementServer.HeartbeatPolicy.".into(), false)));
         assert!(top.contains(&(
             "Device.ManagementServer.AutonomousTransferCompletePolicy.".into(),
@@ -1005,7 +1113,14 @@ mod tests {
         assert_eq!(all[0], ("Device.ManagementServer.".into(), false));
         assert_eq!(
             all.len(),
-            1 + LEAVES.len() + 1 + HEARTBEAT_LEAVES.len() + 1 + ATC_LEAVES.len() + 1
+            1 + LEAVES.len()
+                + 1
+                + HEARTBEAT_LEAVES.len()
+                + 1
+                + ATC_LEAVES.len()
+                + 1
+                + DU_LEAVES.len()
+                + 1
         );
         let one = names(&ms, "Device.ManagementServer.URL", false).unwrap();
         assert_eq!(one, [("Device.ManagementServer.URL".into(), true)]);

@@ -10,11 +10,13 @@
 //! the caller; the data model is a [`DataModel`] passed to the calls that need it.
 //!
 //! One session runs at a time (digest §5.1): Inform first and alone; after the InformResponse,
-//! queued CPE requests one per POST (TransferComplete, GetRPCMethods); then the empty POST;
+//! queued CPE requests one per POST (TransferComplete, AutonomousTransferComplete,
+//! DUStateChangeComplete, AutonomousDUStateChangeComplete, GetRPCMethods); then the empty POST;
 //! then ACS requests answered in order until the ACS sends an empty response.
 
 pub mod autonomous;
 pub mod config;
+pub mod du;
 pub mod events;
 pub mod inform;
 pub mod messages;
@@ -42,7 +44,9 @@ pub use snapshot::SnapshotError;
 use crate::datamodel::DataModel;
 use crate::http::cr::rate::RateLimit;
 use crate::http::cr::{CrConfig, CrServer, Handled, RequestReader, SessionState};
-use crate::limits::{AGENT_OUTPUTS_MAX, EVENT_KEY_MAX, SCHEDULED_INFORMS_MAX, TRANSFERS_MAX};
+use crate::limits::{
+    AGENT_OUTPUTS_MAX, DU_AUTONOMOUS_MAX, EVENT_KEY_MAX, SCHEDULED_INFORMS_MAX, TRANSFERS_MAX,
+};
 use crate::sink::{Full, Sink};
 use crate::soap::FaultCode;
 use crate::time::{DateTime, Instant, UnixTime};
@@ -84,6 +88,9 @@ pub enum Effect {
     /// Apply the downloaded file of this slot (firmware: usually reboots; configuration: usually
     /// restarts services); report a failure with [`Agent::transfer_apply_failed`].
     ApplyTransfer(u8),
+    /// Carry out the operations of this ChangeDUState that have no result yet, in order
+    /// ([`Agent::du_change`] has them); report each with [`Agent::du_operation_done`].
+    ChangeDuState(u8),
     /// Load the configuration again and hand it over with [`Agent::apply_config`].
     ReloadConfig,
     /// Stop the daemon (everything was persisted before this is emitted).
@@ -147,6 +154,8 @@ pub struct Agent {
     ms_base: ManagementServer,
     events: EventQueue,
     transfers: Transfers,
+    du: du::DuChanges,
+    du_autonomous: heapless::Vec<du::AutonomousChange, DU_AUTONOMOUS_MAX>,
     scheduled: heapless::Vec<Scheduled, SCHEDULED_INFORMS_MAX>,
     notify: Notifications,
     cr: Option<CrServer>,
@@ -210,6 +219,8 @@ impl Agent {
             ms,
             events: EventQueue::new(),
             transfers: Transfers::new(),
+            du: du::DuChanges::new(),
+            du_autonomous: heapless::Vec::new(),
             scheduled: heapless::Vec::new(),
             notify: Notifications::new(),
             cr: None,
@@ -252,12 +263,16 @@ impl Agent {
         if agent.bootstrapped_url.as_str() != agent.ms.url.as_str() {
             agent.events.bootstrap();
             agent.transfers.clear();
+            agent.du.clear();
+            agent.du_autonomous.clear();
             agent.scheduled.clear();
             agent.notify.clear();
         }
         agent.rearm_periodic(clock);
         agent.rearm_heartbeat(clock);
         agent.notify_check_at = agent.next_notify_check(clock);
+        // A ChangeDUState interrupted by the restart resumes at its first unfinished operation.
+        agent.run_du_changes();
         agent.dirty = true;
         agent.flush_dirty();
         (agent, error)
@@ -752,6 +767,85 @@ impl Agent {
     }
 
     // -----------------------------------------------------------------------------------------
+    // Deployment units
+
+    /// The ChangeDUState in `slot`, for carrying out [`Effect::ChangeDuState`].
+    pub fn du_change(&self, slot: u8) -> Option<&du::DuChange> {
+        self.du.get(slot)
+    }
+
+    /// Operation `index` of the ChangeDUState in `slot` finished with `result`. The result is
+    /// persisted at once; after the last operation the change is reported
+    /// (`11 DU STATE CHANGE COMPLETE` + `M ChangeDUState`, then DUStateChangeComplete) and the
+    /// next ChangeDUState, if any, is handed over.
+    pub fn du_operation_done(
+        &mut self,
+        slot: u8,
+        index: usize,
+        result: du::OpResult,
+        clock: Clock,
+    ) {
+        self.now = clock;
+        match self.du.record(slot, index, result) {
+            None => {
+                warn!(
+                    "DU result for unknown operation {} of change {}",
+                    index, slot
+                );
+                return;
+            }
+            Some(false) => self.dirty = true,
+            Some(true) => {
+                self.dirty = true;
+                let key: heapless::String<EVENT_KEY_MAX> = self
+                    .du
+                    .get(slot)
+                    .map(|c| c.command_key.clone())
+                    .unwrap_or_default();
+                self.raise(EventCode::DuStateChangeComplete, "", None);
+                self.raise(EventCode::MChangeDuState, &key, Some(du::event_link(slot)));
+                self.run_du_changes();
+                self.maybe_start_session(clock);
+            }
+        }
+        self.flush_dirty();
+    }
+
+    /// A deployment unit changed without the ACS asking (installed, updated or removed by
+    /// other means). Reported with `12 AUTONOMOUS DU STATE CHANGE COMPLETE` and
+    /// AutonomousDUStateChangeComplete when `ManagementServer.DUStateChangeComplPolicy.`
+    /// asks for it (`Ok` also when the policy drops it). `Err(Full)` when
+    /// [`DU_AUTONOMOUS_MAX`] changes wait already: offer it again later.
+    pub fn du_autonomous_change(
+        &mut self,
+        kind: du::OpKind,
+        result: du::OpResult,
+        clock: Clock,
+    ) -> Result<(), du::Full> {
+        self.now = clock;
+        if !self.ms.reports_du_change(kind, result.fault) {
+            debug!("autonomous {} not reported (policy)", kind.as_str());
+            return Ok(());
+        }
+        self.du_autonomous
+            .push(du::AutonomousChange { kind, result })
+            .map_err(|_| du::Full)?;
+        self.dirty = true;
+        self.raise(EventCode::AutonomousDuStateChangeComplete, "", None);
+        self.maybe_start_session(clock);
+        self.flush_dirty();
+        Ok(())
+    }
+
+    /// Hands the next ChangeDUState to the platform, one at a time.
+    fn run_du_changes(&mut self) {
+        if let Some(id) = self.du.next_to_run() {
+            self.du.start(id);
+            self.push_output(Output::Effect(Effect::ChangeDuState(id)));
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
     // Configuration
 
     /// Takes a new configuration (after [`Effect::ReloadConfig`]). Values the ACS set stay in
@@ -813,6 +907,8 @@ impl Agent {
     fn new_acs(&mut self) {
         self.events.bootstrap();
         self.transfers.clear();
+        self.du.clear();
+        self.du_autonomous.clear();
         self.autonomous = None;
         self.scheduled.clear();
         self.notify.clear();

@@ -6,6 +6,7 @@
 use core::ops::ControlFlow;
 use core::time::Duration;
 
+use super::du;
 use super::events::EventCode;
 use super::messages::{Ctx, Outbound, Producer, Reply, decode_name, walk_params};
 use super::mgmt::ManagementServer;
@@ -14,10 +15,12 @@ use super::outgoing::{fits, measure};
 use super::transfers::{Kind, Request};
 use super::{Agent, Clock, Scheduled, copy_str};
 use crate::datamodel::{Applied, DataModel, check_path, is_partial};
-use crate::limits::{NOTIFY_TRACKED_MAX, PATH_MAX_LEN, SCHEDULED_INFORMS_MAX, SPV_FAULTS_MAX};
-use crate::soap::read::SetParameterValues;
+use crate::limits::{
+    DU_OPS_MAX, NOTIFY_TRACKED_MAX, PATH_MAX_LEN, SCHEDULED_INFORMS_MAX, SPV_FAULTS_MAX,
+};
+use crate::soap::read::{Operation as SoapOperation, SetParameterValues};
 use crate::soap::write::Empty;
-use crate::soap::{AcsMessage, CwmpNs, FaultCode, Text, ValueType};
+use crate::soap::{AcsMessage, CwmpNs, FaultCode, List, Text, ValueType};
 
 /// A value from the request, decoded into `scratch` when it holds references.
 fn decode_value<'s>(t: Text<'s>, scratch: &'s mut [u8]) -> Option<&'s str> {
@@ -237,9 +240,13 @@ impl Agent {
                 }
             }
             // Optional methods this agent does not implement (digest §3.1).
-            AcsMessage::SetVouchers { .. }
-            | AcsMessage::GetOptions { .. }
-            | AcsMessage::ChangeDUState { .. } => Reply::Fault(FaultCode::METHOD_NOT_SUPPORTED),
+            AcsMessage::SetVouchers { .. } | AcsMessage::GetOptions { .. } => {
+                Reply::Fault(FaultCode::METHOD_NOT_SUPPORTED)
+            }
+            AcsMessage::ChangeDUState {
+                operations,
+                command_key,
+            } => self.change_du_state(operations, *command_key),
             AcsMessage::Unknown { .. } => Reply::Fault(FaultCode::METHOD_NOT_SUPPORTED),
             // Responses are not requests; the session layer never passes them here.
             _ => Reply::Fault(FaultCode::INTERNAL_ERROR),
@@ -261,6 +268,36 @@ impl Agent {
         }
     }
 
+    /// ChangeDUState (digest §11.7): checks every operation, queues the request and answers at
+    /// once; the operations run after (the platform), one request at a time.
+    fn change_du_state(
+        &mut self,
+        operations: &List<'_, SoapOperation<'_>>,
+        command_key: Text<'_>,
+    ) -> Reply {
+        if !self.cfg.software_modules {
+            return Reply::Fault(FaultCode::METHOD_NOT_SUPPORTED);
+        }
+        let mut ops: heapless::Vec<du::Operation, DU_OPS_MAX> = heapless::Vec::new();
+        for op in operations.iter() {
+            let op = match du::Operation::from_request(&op) {
+                Ok(op) => op,
+                Err(code) => return Reply::Fault(code),
+            };
+            if ops.push(op).is_err() {
+                return Reply::Fault(FaultCode::RESOURCES_EXCEEDED);
+            }
+        }
+        match self.du.add(&text(command_key), ops) {
+            Ok(_) => {
+                self.dirty = true;
+                self.run_du_changes();
+                Reply::Empty(Empty::ChangeDUStateResponse)
+            }
+            Err(code) => Reply::Fault(code),
+        }
+    }
+
     /// Counts a list reply (and checks every name on the way); a fault if a name is unknown or
     /// the answer could not be sent through the transmit buffer.
     fn list_reply(&mut self, reply: Reply, request: &[u8], dm: &mut dyn DataModel) -> Reply {
@@ -272,6 +309,8 @@ impl Agent {
                 events: &self.events,
                 transfers: &self.transfers,
                 autonomous: self.autonomous.as_ref(),
+                du: &self.du,
+                du_autonomous: &self.du_autonomous,
                 notify: &self.notify,
                 dm,
                 request,

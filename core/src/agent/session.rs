@@ -16,7 +16,7 @@ use crate::http::redirect::RedirectCounter;
 use crate::http::request::{Body as HttpBody, Connection, Expect, PostRequest, SoapAction};
 use crate::http::response::{Outcome, Persistence, ResponseParser, Status};
 use crate::http::url::Url;
-use crate::limits::{RETRY_REQUEST_MAX, SOAP_MAX_ID_LEN, TRANSFERS_MAX};
+use crate::limits::{DU_CHANGES_MAX, RETRY_REQUEST_MAX, SOAP_MAX_ID_LEN, TRANSFERS_MAX};
 use crate::sink::Sink;
 use crate::soap::{AcsMessage, CwmpNs, CwmpVersion, Envelope, FaultCode};
 use crate::time::{Instant, UnixTime};
@@ -69,6 +69,10 @@ pub(super) struct Session {
     transfers_sent: heapless::Vec<u8, TRANSFERS_MAX>,
     /// The AutonomousTransferComplete went out in this session.
     autonomous_sent: bool,
+    /// ChangeDUStates whose DUStateChangeComplete went out in this session.
+    du_sent: heapless::Vec<u8, DU_CHANGES_MAX>,
+    /// The AutonomousDUStateChangeComplete went out in this session.
+    du_autonomous_sent: bool,
     /// The ACS answered one of our requests with a fault: what it carried waits for the next
     /// session, which is not started at once for it (an ACS that always refuses would loop).
     refused: bool,
@@ -152,6 +156,8 @@ impl Agent {
             get_rpc_methods_done: false,
             transfers_sent: heapless::Vec::new(),
             autonomous_sent: false,
+            du_sent: heapless::Vec::new(),
+            du_autonomous_sent: false,
             refused: false,
         };
         info!(
@@ -581,6 +587,41 @@ impl Agent {
                 s.retries = 0;
                 s.refused = true;
             }
+            (Outbound::DuStateChangeComplete(id), AcsMessage::DUStateChangeCompleteResponse) => {
+                self.events.rpc_delivered(
+                    Delivery::DuStateChangeCompleteResponse,
+                    Some(super::du::event_link(id)),
+                );
+                self.du.remove(id);
+                self.dirty = true;
+                s.retries = 0;
+            }
+            (
+                Outbound::AutonomousDuStateChangeComplete(n),
+                AcsMessage::AutonomousDUStateChangeCompleteResponse,
+            ) => {
+                self.events
+                    .rpc_delivered(Delivery::AutonomousDuStateChangeCompleteResponse, None);
+                // Changes that arrived after this message went out wait for the next one.
+                let n = n.min(self.du_autonomous.len());
+                for _ in 0..n {
+                    self.du_autonomous.remove(0);
+                }
+                self.dirty = true;
+                s.retries = 0;
+            }
+            (
+                Outbound::DuStateChangeComplete(_) | Outbound::AutonomousDuStateChangeComplete(_),
+                AcsMessage::Fault(f),
+            ) => {
+                // Kept for the next session; not sent again in this one (digest §5.3).
+                warn!(
+                    "ACS refused a DU state change report with fault {}",
+                    f.code.0
+                );
+                s.retries = 0;
+                s.refused = true;
+            }
             (Outbound::GetRpcMethods, AcsMessage::GetRPCMethodsResponse { methods }) => {
                 debug!("ACS supports {} methods", methods.len());
                 s.get_rpc_methods_done = true;
@@ -632,6 +673,33 @@ impl Agent {
             {
                 s.autonomous_sent = true;
                 s.next = Outbound::AutonomousTransferComplete;
+                return;
+            }
+            // ChangeDUStates whose `M ChangeDUState` went out in this Inform (digest §11.7).
+            let du_done = self.du.iter().find(|c| {
+                let link = Some(super::du::event_link(c.id));
+                c.is_done()
+                    && !s.du_sent.contains(&c.id)
+                    && self
+                        .events
+                        .in_flight()
+                        .any(|e| e.code == EventCode::MChangeDuState && e.link == link)
+            });
+            if let Some(c) = du_done {
+                let id = c.id;
+                let _ = s.du_sent.push(id);
+                s.next = Outbound::DuStateChangeComplete(id);
+                return;
+            }
+            if !self.du_autonomous.is_empty()
+                && !s.du_autonomous_sent
+                && self
+                    .events
+                    .in_flight()
+                    .any(|e| e.code == EventCode::AutonomousDuStateChangeComplete)
+            {
+                s.du_autonomous_sent = true;
+                s.next = Outbound::AutonomousDuStateChangeComplete(self.du_autonomous.len());
                 return;
             }
             if self.want_get_rpc_methods && !s.get_rpc_methods_done {
@@ -723,6 +791,8 @@ impl Agent {
                 events: &self.events,
                 transfers: &self.transfers,
                 autonomous: self.autonomous.as_ref(),
+                du: &self.du,
+                du_autonomous: &self.du_autonomous,
                 notify: &self.notify,
                 dm,
                 request,
@@ -898,6 +968,8 @@ impl Agent {
         self.bootstrapped_url.clear();
         self.events.bootstrap();
         self.transfers.clear();
+        self.du.clear();
+        self.du_autonomous.clear();
         self.autonomous = None;
         self.scheduled.clear();
         self.notify.clear();

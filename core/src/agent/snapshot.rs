@@ -3,14 +3,15 @@
 use core::time::Duration;
 
 use super::autonomous::Autonomous;
+use super::du::{self, AutonomousChange, DuChange, DuState, OpKind, OpResult, Operation};
 use super::events::EventCode;
 use super::mgmt::{InformParam, ManagementServer};
 use super::notify::{Rule, Tracked};
 use super::transfers::{Kind, State, Transfer};
 use super::{Agent, Clock, Scheduled, copy_str};
 use crate::persist::{
-    self, AutonomousRec, EventRec, InformParamRec, MsRec, RuleRec, ScheduledRec, Snapshot,
-    TimeText, TrackedRec, TransferRec,
+    self, AutonomousRec, DuAutonomousRec, DuChangeRec, DuOpRec, DuResultRec, EventRec,
+    InformParamRec, MsRec, RuleRec, ScheduledRec, Snapshot, TimeText, TrackedRec, TransferRec,
 };
 use crate::soap::FaultCode;
 use crate::time::{DateTime, Instant, UnixTime};
@@ -71,6 +72,10 @@ fn ms_rec(ms: &ManagementServer) -> MsRec {
         atc_transfer_type: ms.atc_transfer_type.clone(),
         atc_result_type: ms.atc_result_type.clone(),
         atc_file_types: ms.atc_file_types.clone(),
+        du_enable: ms.du_policy_enable,
+        du_operations: ms.du_policy_operations.clone(),
+        du_result_type: ms.du_policy_result_type.clone(),
+        du_fault_codes: ms.du_policy_fault_codes.clone(),
     }
 }
 
@@ -104,7 +109,9 @@ fn overlay(ms: &mut ManagementServer, rec: &MsRec, base: &MsRec) {
     // Values only the ACS sets.
     take!(parameter_key => parameter_key, atc_enable => atc_enable,
         atc_transfer_type => atc_transfer_type, atc_result_type => atc_result_type,
-        atc_file_types => atc_file_types);
+        atc_file_types => atc_file_types, du_enable => du_policy_enable,
+        du_operations => du_policy_operations, du_result_type => du_policy_result_type,
+        du_fault_codes => du_policy_fault_codes);
     ms.inform_params.clear();
     for p in &rec.inform_params {
         let _ = ms.inform_params.push(InformParam {
@@ -122,6 +129,49 @@ fn overlay(ms: &mut ManagementServer, rec: &MsRec, base: &MsRec) {
     ms.heartbeat_interval = ms
         .heartbeat_interval
         .max(super::mgmt::HEARTBEAT_MIN_INTERVAL);
+}
+
+const OP_KINDS: [OpKind; 3] = [OpKind::Install, OpKind::Update, OpKind::Uninstall];
+const DU_STATES: [DuState; 3] = [DuState::Installed, DuState::Uninstalled, DuState::Failed];
+
+fn kind_code(k: OpKind) -> u8 {
+    OP_KINDS.iter().position(|x| *x == k).unwrap_or(0) as u8
+}
+
+fn du_result_rec(r: &OpResult) -> DuResultRec {
+    DuResultRec {
+        uuid: r.uuid.clone(),
+        du_ref: r.deployment_unit_ref.clone(),
+        version: r.version.clone(),
+        state: DU_STATES
+            .iter()
+            .position(|x| *x == r.current_state)
+            .unwrap_or(2) as u8,
+        resolved: r.resolved,
+        eu_refs: r.execution_unit_ref_list.clone(),
+        start: dt_text(&r.start),
+        complete: dt_text(&r.complete),
+        fault: r.fault.0,
+        fault_string: r.fault_string.clone(),
+    }
+}
+
+fn du_result(r: &DuResultRec) -> OpResult {
+    OpResult {
+        uuid: r.uuid.clone(),
+        deployment_unit_ref: r.du_ref.clone(),
+        version: r.version.clone(),
+        current_state: DU_STATES
+            .get(usize::from(r.state))
+            .copied()
+            .unwrap_or(DuState::Failed),
+        resolved: r.resolved,
+        execution_unit_ref_list: r.eu_refs.clone(),
+        start: DateTime::parse(&r.start).unwrap_or(DateTime::UNKNOWN),
+        complete: DateTime::parse(&r.complete).unwrap_or(DateTime::UNKNOWN),
+        fault: FaultCode(r.fault),
+        fault_string: r.fault_string.clone(),
+    }
 }
 
 /// Seconds from `now` until `due` (0 if past).
@@ -206,6 +256,42 @@ impl Agent {
                 fault,
                 start,
                 complete,
+            });
+        }
+        for c in self.du.iter() {
+            let mut ops = heapless::Vec::new();
+            for op in &c.operations {
+                // Arguments or result, never both: see `DuOpRec`.
+                let rec = match &op.result {
+                    Some(r) => DuOpRec {
+                        kind: kind_code(op.kind),
+                        result: Some(du_result_rec(r)),
+                        ..Default::default()
+                    },
+                    None => DuOpRec {
+                        kind: kind_code(op.kind),
+                        url: op.url.clone(),
+                        uuid: op.uuid.clone(),
+                        version: op.version.clone(),
+                        username: op.username.clone(),
+                        password: op.password.clone(),
+                        ee: op.execution_env_ref.clone(),
+                        result: None,
+                    },
+                };
+                // Both hold DU_OPS_MAX.
+                let _ = ops.push(rec);
+            }
+            let _ = s.du.push(DuChangeRec {
+                id: c.id,
+                key: c.command_key.clone(),
+                ops,
+            });
+        }
+        for a in &self.du_autonomous {
+            let _ = s.du_autonomous.push(DuAutonomousRec {
+                kind: kind_code(a.kind),
+                result: du_result_rec(&a.result),
             });
         }
         for sch in &self.scheduled {
@@ -304,6 +390,41 @@ impl Agent {
             }
             if interrupted {
                 self.transfer_finished_events(t.id);
+            }
+        }
+        for c in &s.du {
+            let mut ops = heapless::Vec::new();
+            for o in &c.ops {
+                let Some(kind) = OP_KINDS.get(usize::from(o.kind)).copied() else {
+                    warn!("snapshot: DU operation of unknown kind dropped");
+                    continue;
+                };
+                let _ = ops.push(Operation {
+                    kind,
+                    url: o.url.clone(),
+                    uuid: o.uuid.clone(),
+                    version: o.version.clone(),
+                    username: o.username.clone(),
+                    password: o.password.clone(),
+                    execution_env_ref: o.ee.clone(),
+                    result: o.result.as_ref().map(du_result),
+                });
+            }
+            if ops.is_empty()
+                || !self
+                    .du
+                    .restore(DuChange::restored(c.id, c.key.clone(), ops))
+            {
+                warn!("snapshot: ChangeDUState dropped");
+                self.events.remove_link(du::event_link(c.id));
+            }
+        }
+        for a in &s.du_autonomous {
+            if let Some(kind) = OP_KINDS.get(usize::from(a.kind)).copied() {
+                let _ = self.du_autonomous.push(AutonomousChange {
+                    kind,
+                    result: du_result(&a.result),
+                });
             }
         }
         for sch in &s.scheduled {

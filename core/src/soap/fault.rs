@@ -67,6 +67,28 @@ impl FaultCode {
     pub const WINDOW_MISSED: FaultCode = FaultCode(9020);
     /// 9021: cancelation not permitted in current transfer state.
     pub const CANCEL_NOT_PERMITTED: FaultCode = FaultCode(9021);
+    /// 9022: invalid UUID format (ChangeDUState).
+    pub const INVALID_UUID: FaultCode = FaultCode(9022);
+    /// 9023: unknown execution environment.
+    pub const UNKNOWN_EXEC_ENV: FaultCode = FaultCode(9023);
+    /// 9024: disabled execution environment.
+    pub const DISABLED_EXEC_ENV: FaultCode = FaultCode(9024);
+    /// 9025: deployment unit to execution environment mismatch.
+    pub const DU_EXEC_ENV_MISMATCH: FaultCode = FaultCode(9025);
+    /// 9026: duplicate deployment unit.
+    pub const DUPLICATE_DU: FaultCode = FaultCode(9026);
+    /// 9027: system resources exceeded.
+    pub const SYSTEM_RESOURCES_EXCEEDED: FaultCode = FaultCode(9027);
+    /// 9028: unknown deployment unit.
+    pub const UNKNOWN_DU: FaultCode = FaultCode(9028);
+    /// 9029: invalid deployment unit state.
+    pub const INVALID_DU_STATE: FaultCode = FaultCode(9029);
+    /// 9030: deployment unit update refused: downgrade not permitted.
+    pub const DU_DOWNGRADE: FaultCode = FaultCode(9030);
+    /// 9031: deployment unit update refused: version not specified.
+    pub const DU_VERSION_NOT_SPECIFIED: FaultCode = FaultCode(9031);
+    /// 9032: deployment unit update refused: version already exists.
+    pub const DU_VERSION_EXISTS: FaultCode = FaultCode(9032);
 
     /// True for the codes whose SOAP `faultcode` is `Client` (the requester is at fault).
     pub const fn is_client(self) -> bool {
