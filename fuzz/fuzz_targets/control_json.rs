@@ -2,8 +2,8 @@
 #![no_main]
 
 use cwmp_core::control::{
-    json, Command, CommandOutcome, ControlHandler, CwmpInfo, InformOutcome, InformRequest,
-    LastSession, NextSession, ServiceStatus, Statistics, StatusReply,
+    Command, CommandOutcome, ControlHandler, CwmpInfo, InformOutcome, InformRequest, LastSession,
+    NextSession, ServiceStatus, Statistics, StatusReply, json,
 };
 use cwmp_core::time::UnixTime;
 use libfuzzer_sys::fuzz_target;

@@ -38,8 +38,12 @@ fuzz_target!(|data: &[u8]| {
         })
         .expect("the root always exists");
     for n in names.iter().take(64) {
-        store.names(n, true, &mut |_, _| ControlFlow::Continue(())).ok();
-        store.get(n, &mut |_, _, _| ControlFlow::Continue(())).expect("a listed name exists");
+        store
+            .names(n, true, &mut |_, _| ControlFlow::Continue(()))
+            .ok();
+        store
+            .get(n, &mut |_, _, _| ControlFlow::Continue(()))
+            .expect("a listed name exists");
     }
 
     // Add to and delete from every table; undo half of it.

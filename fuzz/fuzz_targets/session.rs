@@ -1,6 +1,7 @@
 //! A whole agent driven by arbitrary input: ACS responses (SOAP bodies wrapped in correct HTTP
 //! framing, or raw bytes), control-socket requests, Connection Requests, passing time, dropped
-//! connections, transfer results and restarts from the persisted state.
+//! connections, transfer and DU operation results, autonomous DU changes and restarts from the
+//! persisted state.
 //!
 //! Oracles besides "no panic": every snapshot the agent asks to persist fits the snapshot
 //! buffer and is read back without error by a new agent (a power cut at any point loses
@@ -10,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
+use cwmp_core::agent::du::{DuState, OpKind, OpResult};
 use cwmp_core::agent::{Agent, AgentConfig, Clock, Output};
 use cwmp_core::control::json;
 use cwmp_core::datamodel::{Applied, DataModel, Node, Param, is_under};
@@ -35,13 +37,43 @@ impl Dm {
             ..Dm::default()
         };
         for (n, v, t, w) in [
-            ("Device.RootDataModelVersion", "2.15", ValueType::String, false),
-            ("Device.DeviceInfo.SoftwareVersion", "1.0", ValueType::String, false),
-            ("Device.DeviceInfo.HardwareVersion", "hw", ValueType::String, false),
-            ("Device.DeviceInfo.ProvisioningCode", "", ValueType::String, true),
-            ("Device.DeviceInfo.UpTime", "42", ValueType::UnsignedInt, false),
+            (
+                "Device.RootDataModelVersion",
+                "2.15",
+                ValueType::String,
+                false,
+            ),
+            (
+                "Device.DeviceInfo.SoftwareVersion",
+                "1.0",
+                ValueType::String,
+                false,
+            ),
+            (
+                "Device.DeviceInfo.HardwareVersion",
+                "hw",
+                ValueType::String,
+                false,
+            ),
+            (
+                "Device.DeviceInfo.ProvisioningCode",
+                "",
+                ValueType::String,
+                true,
+            ),
+            (
+                "Device.DeviceInfo.UpTime",
+                "42",
+                ValueType::UnsignedInt,
+                false,
+            ),
             ("Device.Time.Enable", "true", ValueType::Boolean, true),
-            ("Device.Time.NTPServer1", "pool.ntp.org", ValueType::String, true),
+            (
+                "Device.Time.NTPServer1",
+                "pool.ntp.org",
+                ValueType::String,
+                true,
+            ),
         ] {
             dm.params.insert(n.into(), (v.into(), t, w));
         }
@@ -62,7 +94,13 @@ impl DataModel for Dm {
         }
         for (k, (v, t, w)) in &self.params {
             if is_under(k, path)
-                && visit(&Param { name: k, value: v, value_type: *t, writable: *w }).is_break()
+                && visit(&Param {
+                    name: k,
+                    value: v,
+                    value_type: *t,
+                    writable: *w,
+                })
+                .is_break()
             {
                 break;
             }
@@ -80,7 +118,13 @@ impl DataModel for Dm {
             return Err(FaultCode::INVALID_PARAMETER_NAME);
         }
         for (k, (_, _, w)) in &self.params {
-            if is_under(k, path) && visit(&Node { name: k, writable: *w }).is_break() {
+            if is_under(k, path)
+                && visit(&Node {
+                    name: k,
+                    writable: *w,
+                })
+                .is_break()
+            {
                 break;
             }
         }
@@ -91,9 +135,7 @@ impl DataModel for Dm {
         match self.params.get(name) {
             None => Err(FaultCode::INVALID_PARAMETER_NAME),
             Some((_, _, false)) => Err(FaultCode::NON_WRITABLE_PARAMETER),
-            Some((_, ValueType::Boolean, _))
-                if !matches!(value, "0" | "1" | "true" | "false") =>
-            {
+            Some((_, ValueType::Boolean, _)) if !matches!(value, "0" | "1" | "true" | "false") => {
                 Err(FaultCode::INVALID_PARAMETER_VALUE)
             }
             Some(_) => Ok(()),
@@ -135,14 +177,17 @@ impl DataModel for Dm {
         }
         let n = self.next;
         self.next += 1;
-        self.params
-            .insert(format!("{TABLE}{n}.Enable"), ("false".into(), ValueType::Boolean, true));
+        self.params.insert(
+            format!("{TABLE}{n}.Enable"),
+            ("false".into(), ValueType::Boolean, true),
+        );
         Ok((n, Applied::Now))
     }
 
     fn delete_object(&mut self, path: &str) -> Result<Applied, FaultCode> {
         let before = self.params.len();
-        self.params.retain(|k, _| !k.starts_with(path) || path == TABLE);
+        self.params
+            .retain(|k, _| !k.starts_with(path) || path == TABLE);
         if before == self.params.len() {
             return Err(FaultCode::INVALID_PARAMETER_NAME);
         }
@@ -162,7 +207,25 @@ fn config() -> AgentConfig {
     cfg.notify_check_interval = 30;
     cfg.tx_buffer = 16 * 1024;
     cfg.max_response_body = 32 * 1024;
+    cfg.software_modules = true;
     cfg
+}
+
+/// A DU operation result made of fuzz bytes (each field cut to what it holds).
+fn du_result(bytes: &[u8], clock: Clock) -> OpResult {
+    let text = String::from_utf8_lossy(bytes);
+    let state = [DuState::Installed, DuState::Uninstalled, DuState::Failed]
+        [usize::from(bytes.first().copied().unwrap_or(0) % 3)];
+    let fault = FaultCode(u32::from(bytes.get(1).copied().unwrap_or(0)) * 37);
+    let mut r = OpResult::new(state, fault, clock.datetime(), clock.datetime());
+    for c in text.chars() {
+        let _ = r.uuid.push(c);
+        let _ = r.deployment_unit_ref.push(c);
+        let _ = r.version.push(c);
+        let _ = r.execution_unit_ref_list.push(c);
+        let _ = r.fault_string.push(c);
+    }
+    r
 }
 
 const HEAD: &str = "<?xml version=\"1.0\"?><soap-env:Envelope \
@@ -200,12 +263,18 @@ fn check_request(req: &[u8]) {
     assert!(head.starts_with("POST "), "{head}");
     let body = &req[end + 4..];
     let lower = head.to_ascii_lowercase();
-    if let Some(l) = lower.lines().find_map(|l| l.strip_prefix("content-length:")) {
+    if let Some(l) = lower
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+    {
         let n: usize = l.trim().parse().expect("numeric Content-Length");
         assert_eq!(n, body.len(), "Content-Length matches the body");
     } else {
         assert!(lower.contains("transfer-encoding: chunked"), "{head}");
-        assert!(body.ends_with(b"0\r\n\r\n"), "chunked body ends with the last chunk");
+        assert!(
+            body.ends_with(b"0\r\n\r\n"),
+            "chunked body ends with the last chunk"
+        );
     }
 }
 
@@ -255,7 +324,9 @@ impl World {
         let mut request = Vec::new();
         for _ in 0..64 {
             self.drain();
-            let Some(t) = self.agent.poll_transmit(self.clock, &[], &mut self.tx, &mut self.dm)
+            let Some(t) = self
+                .agent
+                .poll_transmit(self.clock, &[], &mut self.tx, &mut self.dm)
             else {
                 self.drain();
                 return;
@@ -334,21 +405,19 @@ fuzz_target!(|data: &[u8]| {
                 let _ = json::serve(payload, &mut w.agent, &mut out);
             }
             4 => {
-                let mut reader = RequestReader::new(Instant::from_millis(
-                    w.clock.mono.as_millis() + 5000,
-                ));
+                let mut reader =
+                    RequestReader::new(Instant::from_millis(w.clock.mono.as_millis() + 5000));
                 let mut out = [0u8; 1024];
                 let mut sink = SliceSink::new(&mut out);
                 if let Ok(Handled::Respond(_)) =
-                    w.agent.connection_request(&mut reader, payload, w.clock, &mut sink)
+                    w.agent
+                        .connection_request(&mut reader, payload, w.clock, &mut sink)
                 {
                     let _ = sink.len();
                 }
             }
             5 => {
-                let secs = payload
-                    .first()
-                    .map_or(1, |b| u64::from(*b) * u64::from(*b));
+                let secs = payload.first().map_or(1, |b| u64::from(*b) * u64::from(*b));
                 w.advance(secs);
             }
             6 => {
@@ -367,7 +436,7 @@ fuzz_target!(|data: &[u8]| {
             _ => {
                 // Transfer outcomes, or a restart from the last snapshot.
                 let slot = payload.first().copied().unwrap_or(0) % 4;
-                match payload.get(1).copied().unwrap_or(0) % 4 {
+                match payload.get(1).copied().unwrap_or(0) % 6 {
                     0 => w.agent.transfer_done(
                         slot,
                         FaultCode::NONE,
@@ -383,6 +452,17 @@ fuzz_target!(|data: &[u8]| {
                         w.clock,
                     ),
                     2 => w.agent.transfer_applied(slot, w.clock),
+                    3 => {
+                        let index = usize::from(payload.get(2).copied().unwrap_or(0) % 5);
+                        let r = du_result(payload.get(3..).unwrap_or(&[]), w.clock);
+                        w.agent.du_operation_done(slot % 2, index, r, w.clock);
+                    }
+                    4 => {
+                        let kind = [OpKind::Install, OpKind::Update, OpKind::Uninstall]
+                            [usize::from(slot % 3)];
+                        let r = du_result(payload.get(2..).unwrap_or(&[]), w.clock);
+                        let _ = w.agent.du_autonomous_change(kind, r, w.clock);
+                    }
                     _ => {
                         let (agent, err) =
                             Agent::new(config(), w.snapshot.as_deref(), w.clock, [9; 32]);

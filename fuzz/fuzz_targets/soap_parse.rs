@@ -12,7 +12,10 @@ fn touch(t: Text<'_>) -> usize {
 fn acs(m: &AcsMessage<'_>) -> usize {
     match m {
         AcsMessage::SetParameterValues(spv) => {
-            spv.parameters.iter().map(|p| touch(p.name) + touch(p.value)).sum::<usize>()
+            spv.parameters
+                .iter()
+                .map(|p| touch(p.name) + touch(p.value))
+                .sum::<usize>()
                 + touch(spv.parameter_key)
         }
         AcsMessage::GetParameterValues { names } | AcsMessage::GetParameterAttributes { names } => {
@@ -39,9 +42,10 @@ fn cpe(m: &CpeMessage<'_>) -> usize {
         }
         CpeMessage::GetParameterValuesResponse { parameters } => parameters.iter().count(),
         CpeMessage::GetParameterNamesResponse { parameters } => parameters.iter().count(),
-        CpeMessage::GetParameterAttributesResponse { parameters } => {
-            parameters.iter().map(|p| p.access_list.iter().count()).sum()
-        }
+        CpeMessage::GetParameterAttributesResponse { parameters } => parameters
+            .iter()
+            .map(|p| p.access_list.iter().count())
+            .sum(),
         CpeMessage::DUStateChangeComplete { results, .. } => results.iter().count(),
         CpeMessage::GetOptionsResponse { options } => options.iter().count(),
         _ => 0,
@@ -49,7 +53,9 @@ fn cpe(m: &CpeMessage<'_>) -> usize {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(env) = Envelope::parse(data) else { return };
+    let Ok(env) = Envelope::parse(data) else {
+        return;
+    };
     if let Some(id) = env.header.id {
         touch(id);
     }

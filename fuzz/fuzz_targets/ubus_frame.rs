@@ -11,7 +11,9 @@ use cwmp_core::limits::UBUS_MAX_MSG_LEN;
 use cwmp_core::time::{Instant, UnixTime};
 use cwmp_core::ubus::blobmsg::{Array, Table, Value};
 use cwmp_core::ubus::client::{Client, Config, Event};
-use cwmp_core::ubus::msg::{frame_len, write_frame, AttrId, Frame, Framing, Header, MsgType, Status};
+use cwmp_core::ubus::msg::{
+    AttrId, Frame, Framing, Header, MsgType, Status, frame_len, write_frame,
+};
 use libfuzzer_sys::fuzz_target;
 
 struct Agent;
@@ -65,9 +67,22 @@ fn inspect(bytes: &[u8]) -> u64 {
         return sum;
     };
     let _ = (frame.kind(), frame.seq(), frame.peer(), frame.header());
-    for attrs in [frame.attrs().ok(), Some(frame.attrs_lenient())].into_iter().flatten() {
-        let _ = (attrs.status(), attrs.objpath(), attrs.objid(), attrs.method());
-        let _ = (attrs.objtype(), attrs.target(), attrs.active(), attrs.no_reply());
+    for attrs in [frame.attrs().ok(), Some(frame.attrs_lenient())]
+        .into_iter()
+        .flatten()
+    {
+        let _ = (
+            attrs.status(),
+            attrs.objpath(),
+            attrs.objid(),
+            attrs.method(),
+        );
+        let _ = (
+            attrs.objtype(),
+            attrs.target(),
+            attrs.active(),
+            attrs.no_reply(),
+        );
         let _ = (attrs.user(), attrs.group());
         if let Some(subs) = attrs.subscribers() {
             sum = sum.wrapping_add(subs.count() as u64);

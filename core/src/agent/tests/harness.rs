@@ -433,6 +433,20 @@ pub struct Acs {
     pub cookie_violations: u32,
     /// Answer this many AutonomousTransferCompletes with fault 8002 before accepting one.
     pub refuse_autonomous: u32,
+    /// Answer this many (Autonomous)DUStateChangeCompletes with fault 8002 before accepting one.
+    pub refuse_du: u32,
+}
+
+fn fault_8002(id: &str) -> Answer {
+    Answer::Raw(http(
+        200,
+        "",
+        &envelope(
+            id,
+            "",
+            "<soap-env:Fault><faultcode>Server</faultcode><faultstring>CWMP fault</faultstring><detail><cwmp:Fault><FaultCode>8002</FaultCode><FaultString>Internal error</FaultString></cwmp:Fault></detail></soap-env:Fault>",
+        ),
+    ))
 }
 
 impl Acs {
@@ -489,6 +503,20 @@ impl Acs {
                 200,
                 "",
                 &envelope("4", "", "<cwmp:AutonomousTransferCompleteResponse/>"),
+            )),
+            "DUStateChangeComplete" | "AutonomousDUStateChangeComplete" if self.refuse_du > 0 => {
+                self.refuse_du -= 1;
+                fault_8002("5")
+            }
+            "DUStateChangeComplete" => Answer::Raw(http(
+                200,
+                "",
+                &envelope("5", "", "<cwmp:DUStateChangeCompleteResponse/>"),
+            )),
+            "AutonomousDUStateChangeComplete" => Answer::Raw(http(
+                200,
+                "",
+                &envelope("6", "", "<cwmp:AutonomousDUStateChangeCompleteResponse/>"),
             )),
             "GetRPCMethods" => Answer::Raw(http(
                 200,

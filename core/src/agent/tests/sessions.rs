@@ -8,11 +8,11 @@ use crate::control::{Command, ControlHandler, InformEvent, InformRequest, LastSe
 use crate::soap::{CpeMessage, FaultCode};
 use crate::time::UnixTime;
 
-fn codes(v: &[&str]) -> Vec<String> {
+pub(super) fn codes(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-fn gpv(names: &[&str]) -> String {
+pub(super) fn gpv(names: &[&str]) -> String {
     let items: String = names
         .iter()
         .map(|n| format!("<string>{n}</string>"))
@@ -23,7 +23,7 @@ fn gpv(names: &[&str]) -> String {
     )
 }
 
-fn spv(params: &[(&str, &str, &str)], key: &str) -> String {
+pub(super) fn spv(params: &[(&str, &str, &str)], key: &str) -> String {
     let items: String = params
         .iter()
         .map(|(n, v, t)| format!("<ParameterValueStruct><Name>{n}</Name><Value xsi:type=\"xsd:{t}\">{v}</Value></ParameterValueStruct>"))
@@ -34,21 +34,21 @@ fn spv(params: &[(&str, &str, &str)], key: &str) -> String {
     )
 }
 
-fn fault_body(code: u32) -> String {
+pub(super) fn fault_body(code: u32) -> String {
     format!(
         "<soap-env:Fault><faultcode>Server</faultcode><faultstring>CWMP fault</faultstring><detail><cwmp:Fault><FaultCode>{code}</FaultCode><FaultString>x</FaultString></cwmp:Fault></detail></soap-env:Fault>"
     )
 }
 
 /// A world whose first (bootstrap) session is done.
-fn booted() -> World {
+pub(super) fn booted() -> World {
     let mut w = World::new();
     w.pump();
     assert_eq!(w.acs.sessions.len(), 1);
     w
 }
 
-fn inform(w: &mut World, event: InformEvent) {
+pub(super) fn inform(w: &mut World, event: InformEvent) {
     w.agent.set_clock(w.clock);
     let _ = w.agent.inform(InformRequest {
         get_rpc_methods: false,
@@ -57,7 +57,7 @@ fn inform(w: &mut World, event: InformEvent) {
 }
 
 /// The CPE's reply in the last session, to the `n`th ACS request of it.
-fn reply(w: &World, n: usize) -> Request {
+pub(super) fn reply(w: &World, n: usize) -> Request {
     let s = w.acs.sessions.last().unwrap();
     s.requests
         .iter()
