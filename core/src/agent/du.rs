@@ -160,6 +160,22 @@ pub fn valid_uuid(s: &str) -> bool {
         })
 }
 
+/// Writes the version-4 (random) UUID made of `bytes` into `out` (cleared first).
+pub fn random_uuid(mut bytes: [u8; 16], out: &mut heapless::String<DU_UUID_LEN>) {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.clear();
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            // 32 digits and 4 dashes: exactly DU_UUID_LEN.
+            let _ = out.push('-');
+        }
+        let _ = out.push(char::from(HEX[usize::from(b >> 4)]));
+        let _ = out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+}
+
 fn field<const N: usize>(
     t: Option<Text<'_>>,
     too_long: FaultCode,
@@ -447,6 +463,16 @@ mod tests {
         assert!(!valid_uuid("6ba7b810x9dad-11d1-80b4-00c04fd430c8"));
         assert!(!valid_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430cg"));
         assert!(!valid_uuid(""));
+    }
+
+    #[test]
+    fn random_uuids_are_version_4() {
+        let mut s = heapless::String::new();
+        random_uuid([0xff; 16], &mut s);
+        assert_eq!(s, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        random_uuid([0; 16], &mut s);
+        assert_eq!(s, "00000000-0000-4000-8000-000000000000");
+        assert!(valid_uuid(&s));
     }
 
     #[test]

@@ -782,10 +782,17 @@ impl Agent {
         &mut self,
         slot: u8,
         index: usize,
-        result: du::OpResult,
+        mut result: du::OpResult,
         clock: Clock,
     ) {
         self.now = clock;
+        let requested = self
+            .du
+            .get(slot)
+            .and_then(|c| c.operations.get(index))
+            .map(|o| o.uuid.clone())
+            .unwrap_or_default();
+        self.ensure_uuid(&mut result, &requested);
         match self.du.record(slot, index, result) {
             None => {
                 warn!(
@@ -819,10 +826,11 @@ impl Agent {
     pub fn du_autonomous_change(
         &mut self,
         kind: du::OpKind,
-        result: du::OpResult,
+        mut result: du::OpResult,
         clock: Clock,
     ) -> Result<(), du::Full> {
         self.now = clock;
+        self.ensure_uuid(&mut result, "");
         if !self.ms.reports_du_change(kind, result.fault) {
             debug!("autonomous {} not reported (policy)", kind.as_str());
             return Ok(());
@@ -835,6 +843,26 @@ impl Agent {
         self.maybe_start_session(clock);
         self.flush_dirty();
         Ok(())
+    }
+
+    /// Every reported result carries a UUID (the XSD requires one): the platform's, else the
+    /// one the ACS asked for, else a random (version 4) one, e.g. for an Install that failed
+    /// before the unit was known.
+    fn ensure_uuid(&mut self, result: &mut du::OpResult, requested: &str) {
+        if du::valid_uuid(&result.uuid) {
+            return;
+        }
+        if !result.uuid.is_empty() {
+            warn!("DU result with a malformed UUID replaced");
+        }
+        result.uuid.clear();
+        if du::valid_uuid(requested) {
+            // Same length as the field.
+            let _ = result.uuid.push_str(requested);
+            return;
+        }
+        let bytes = self.entropy16();
+        du::random_uuid(bytes, &mut result.uuid);
     }
 
     /// Hands the next ChangeDUState to the platform, one at a time.

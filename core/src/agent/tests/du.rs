@@ -286,13 +286,13 @@ fn du_results_survive_a_restart_and_the_rest_resumes() {
         .collect();
     assert_eq!(pending, [1]);
     w.pump();
-    let mut gone = OpResult::new(
+    let gone = OpResult::new(
         DuState::Uninstalled,
         FaultCode::NONE,
         DateTime::UNKNOWN,
         DateTime::UNKNOWN,
     );
-    gone.uuid.push_str(UUID_B).unwrap();
+    // No UUID from the platform: the one the ACS named is reported.
     w.agent.du_operation_done(0, 1, gone, w.clock);
     w.pump();
     let s = w.acs.sessions.last().unwrap();
@@ -306,12 +306,18 @@ fn du_results_survive_a_restart_and_the_rest_resumes() {
         .iter()
         .map(|r| (r.0.as_str(), r.3.as_str(), r.4, r.5.as_str()))
         .collect();
+    // The failed Install had no UUID from the ACS or the platform: a random one, as the XSD
+    // requires one.
+    assert!(
+        crate::agent::du::valid_uuid(summary[0].0),
+        "{}",
+        summary[0].0
+    );
+    assert_eq!(&summary[0].0[14..15], "4");
+    assert_eq!(summary[1..], [(UUID_B, "Uninstalled", 0, "")]);
     assert_eq!(
-        summary,
-        [
-            ("", "Failed", 9018, "not a package"),
-            (UUID_B, "Uninstalled", 0, ""),
-        ]
+        (summary[0].1, summary[0].2, summary[0].3),
+        ("Failed", 9018, "not a package")
     );
 }
 
