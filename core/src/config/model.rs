@@ -171,6 +171,15 @@ pub struct Cwmpd {
     /// `config_apply_command`: shell command that applies a downloaded vendor configuration
     /// file, given as `$1`. Default `uci -f "$1" import && uci commit && reload_config`.
     pub config_apply_command: String<CONFIG_COMMAND_LEN>,
+    /// `software_modules`: whether the ACS may install, update and remove software packages
+    /// (ChangeDUState) and `Device.SoftwareModules.` is served. Default true; it takes effect
+    /// with the builtin data model only.
+    pub software_modules: bool,
+    /// `du_command`: shell command that carries out software-module operations, run as
+    /// `/bin/sh -c CMD cwmpd VERB ARGS...` (`install FILE`, `update FILE NAME`,
+    /// `uninstall NAME`, `list`). Default `/usr/libexec/cwmpd-du`, the helper the package
+    /// installs.
+    pub du_command: String<CONFIG_COMMAND_LEN>,
     /// `cr_rate_limit`: most Connection Requests accepted per period, written
     /// `REQUESTS/SECONDS`. Default `50/5` (icwmp `CONNECTION_REQUEST_RESTRICT_REQUEST` per
     /// `CONNECTION_REQUEST_RESTRICT_PERIOD`).
@@ -407,6 +416,8 @@ impl Default for Cwmpd {
             factory_reset_command: fixed("firstboot -y && reboot"),
             firmware_apply_command: fixed("sysupgrade \"$1\""),
             config_apply_command: fixed("uci -f \"$1\" import && uci commit && reload_config"),
+            software_modules: true,
+            du_command: fixed("/usr/libexec/cwmpd-du"),
             cr_rate_limit: RateLimit {
                 requests: 50,
                 seconds: 5,

@@ -209,6 +209,8 @@ fn full_file_sets_every_option() {
         d.config_apply_command.as_str(),
         "sh /usr/libexec/apply-config \"$1\""
     );
+    assert!(!d.software_modules);
+    assert_eq!(d.du_command.as_str(), "/opt/bin/du-helper");
     assert_eq!(
         d.cr_rate_limit,
         RateLimit {
@@ -782,6 +784,18 @@ fn every_option_refuses_bad_values_with_the_exact_message() {
             "config_apply_command",
             "'a\nb'",
             "\"a\\nb\" contains a control character",
+        ),
+        (
+            "cwmpd",
+            "du_command",
+            "'a\nb'",
+            "\"a\\nb\" contains a control character",
+        ),
+        (
+            "cwmpd",
+            "software_modules",
+            "maybe",
+            "\"maybe\" is not a boolean (1/0, yes/no, on/off, true/false, enable(d)/disable(d))",
         ),
         (
             "cwmpd",
