@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod dm;
+pub mod du;
 pub mod fsutil;
 pub mod logging;
 pub mod net;
