@@ -17,6 +17,7 @@ use cwmp_core::config::{self, Config, DataModelBackend, LogSeverity};
 use cwmp_core::time::DateTime;
 use cwmp_platform::dm::bbfdm::BbfdmConfig;
 use cwmp_platform::dm::builtin::{BuiltinConfig, DeviceInfo, OpenWrtRelease};
+use cwmp_platform::du::{DuSettings, ExecEnv};
 #[cfg(feature = "tls")]
 use cwmp_platform::net::{BundledRoots, TlsSettings, Verification};
 use cwmp_platform::runtime::{Commands, Settings};
@@ -208,8 +209,21 @@ pub fn build(cfg: &Config, inv: &Invocation, sys: &SystemFiles) -> Result<Setup,
     agent.connection_request.path = fit(&cpe.path, "cpe.path")?;
     agent.connection_request.rate_limit = d.cr_rate_limit.requests;
     agent.connection_request.rate_window = d.cr_rate_limit.seconds;
+    // ChangeDUState is carried out only where it really can be: the builtin backend serves
+    // Device.SoftwareModules. (bbfdm's `operate` is not mapped) and a helper is configured.
+    let du = (d.software_modules
+        && d.datamodel == DataModelBackend::Builtin
+        && !d.du_command.trim().is_empty())
+    .then(|| {
+        DuSettings::new(
+            d.du_command.as_str(),
+            ExecEnv::openwrt(&device.manufacturer, &device.software_version),
+        )
+    });
+    agent.software_modules = du.is_some();
 
     let mut settings = Settings::new(agent);
+    settings.du = du;
     settings.tls = tls_config(cfg, &mut warnings)?;
     settings.cr_port = Some(ov.cr_port.unwrap_or(cpe.port));
     settings.cr_timeout = Duration::from_secs(u64::from(cpe.cr_timeout));
@@ -489,6 +503,37 @@ mod tests {
         assert_eq!(s.settings.state_dir, PathBuf::from("/tmp/x"));
         assert_eq!(s.log.level, log::LevelFilter::Debug);
         assert!(matches!(s.datamodel, DataModelSetup::Bbfdm(_)));
+    }
+
+    #[test]
+    fn software_modules_need_the_builtin_backend() {
+        let s = build(&Config::default(), &inv(&[]), &no_system()).unwrap();
+        assert!(s.settings.agent.software_modules);
+        let du = s.settings.du.expect("on by default");
+        assert_eq!(du.command, "/usr/libexec/cwmpd-du \"$@\"");
+        assert_eq!(du.exec_env.kind, "Package Manager");
+        for off in [
+            "config cwmpd 'cwmpd'\n option software_modules '0'\n",
+            "config cwmpd 'cwmpd'\n option datamodel 'bbfdm'\n",
+        ] {
+            let s = build(&parse(off), &inv(&[]), &no_system()).unwrap();
+            assert!(!s.settings.agent.software_modules, "{off}");
+            assert!(s.settings.du.is_none(), "{off}");
+        }
+        let c = parse(
+            "config cwmpd 'cwmpd'\n option du_command '/opt/du'\n\
+             config cpe 'cpe'\n option manufacturer 'ACME'\n option software_version '9.1'\n",
+        );
+        let du = build(&c, &inv(&[]), &no_system())
+            .unwrap()
+            .settings
+            .du
+            .unwrap();
+        assert_eq!(du.command, "/opt/du");
+        assert_eq!(
+            (du.exec_env.vendor.as_str(), du.exec_env.version.as_str()),
+            ("ACME", "9.1")
+        );
     }
 
     #[test]

@@ -185,6 +185,7 @@ fn package_files_come_from_this_directory() {
         [
             "/etc/config/cwmp",
             "/etc/init.d/cwmpd",
+            "/usr/libexec/cwmpd-du",
             "/usr/sbin/cwmpd",
             "/usr/share/cwmpd/params.json",
         ]
@@ -196,6 +197,46 @@ fn package_files_come_from_this_directory() {
             assert!(Path::new(DIR).join(src).is_file(), "{src}");
         }
     }
+}
+
+#[test]
+fn the_du_helper_is_installed_where_du_command_points_by_default() {
+    let files = installs(&read("Makefile"));
+    let command = Config::default().cwmpd.du_command;
+    // The command passes the verb and its arguments on.
+    assert_eq!(
+        command.split_once(' '),
+        Some(("/usr/libexec/cwmpd-du", "\"$@\""))
+    );
+    assert_eq!(files["/usr/libexec/cwmpd-du"], "./cwmpd-du");
+    let mode = std::fs::metadata(Path::new(DIR).join("cwmpd-du"))
+        .unwrap()
+        .permissions();
+    use std::os::unix::fs::PermissionsExt;
+    assert_ne!(
+        mode.mode() & 0o111,
+        0,
+        "cwmpd-du is executable in the tree too"
+    );
+    let text = read("cwmpd-du");
+    assert!(text.starts_with("#!/bin/sh\n"));
+    for verb in ["install FILE", "update FILE NAME", "uninstall NAME", "list"] {
+        assert!(text.contains(verb), "the contract documents {verb}");
+    }
+}
+
+#[test]
+fn du_helper_is_valid_shell() {
+    let out = Command::new("sh")
+        .arg("-n")
+        .arg(Path::new(DIR).join("cwmpd-du"))
+        .output()
+        .expect("sh runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -36,6 +36,8 @@ use log::{debug, error, info, warn};
 use mio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 
+use crate::du::runner::{Context as DuContext, Runner as DuRunner};
+use crate::du::{DuSettings, Inventory, SoftwareModules, WithSoftwareModules};
 use crate::net::{AcsConnection, ConnState, ConnectOptions, TlsConfig};
 use crate::transfer::{Download, TransferHandle, TransferOptions, TransferRequest, Upload};
 
@@ -112,6 +114,9 @@ pub struct Settings {
     pub cr_timeout: Duration,
     /// ACS connection timeouts.
     pub connect: ConnectOptions,
+    /// Software modules (ChangeDUState, `Device.SoftwareModules.`); `None`: off. Read at
+    /// start: a reload that turns them on or off takes effect at the next start.
+    pub du: Option<DuSettings>,
 }
 
 impl Settings {
@@ -130,6 +135,7 @@ impl Settings {
             max_cr_clients: 8,
             cr_timeout: Duration::from_secs(5),
             connect: ConnectOptions::default(),
+            du: None,
         }
     }
 
@@ -195,7 +201,10 @@ pub struct Runtime<'d> {
     /// the caller's variable) took that much more stack, which stays dirty for the process's
     /// life.
     agent: Box<Agent>,
-    dm: &'d mut dyn DataModel,
+    /// The data-model backend, with `Device.SoftwareModules.` when software modules are on.
+    dm: WithSoftwareModules<'d>,
+    /// Software-module operations and the sync at start.
+    du: DuRunner,
     settings: Settings,
     acs: Option<AcsConnection>,
     /// The agent was told the current ACS connection is up.
@@ -302,8 +311,20 @@ impl<'d> Runtime<'d> {
                 settings.state_file().display()
             );
         }
+        let modules = settings.du.as_ref().map(|du| {
+            let (inventory, problem) =
+                Inventory::open(crate::du::inventory_path(&settings.state_dir));
+            if let Some(p) = problem {
+                error!("software modules: {p}");
+            }
+            SoftwareModules {
+                inventory,
+                exec_env: du.exec_env.clone(),
+            }
+        });
+        let mut dm = WithSoftwareModules::new(dm, modules);
         // A firmware installed without the ACS shows as a new SoftwareVersion.
-        agent.check_software_version(clock, dm);
+        agent.check_software_version(clock, &mut dm);
         // Signals: flags for what arrived, one pipe to wake the loop.
         let (sig_rx, sig_tx) = StdUnixStream::pair()?;
         sig_rx.set_nonblocking(true)?;
@@ -337,6 +358,7 @@ impl<'d> Runtime<'d> {
             start,
             agent,
             dm,
+            du: DuRunner::new(),
             acs: None,
             acs_announced: false,
             acs_local: None,
@@ -362,6 +384,9 @@ impl<'d> Runtime<'d> {
         rt.open_listeners()?;
         std::fs::create_dir_all(&rt.settings.transfer_dir).ok();
         rt.fail_interrupted_applies();
+        // Packages changed without the ACS; DU operations wait for this to finish.
+        let ctx = du_context(&rt.settings, &rt.waker, clock);
+        rt.du.start_sync(&ctx);
         rt.process_outputs();
         Ok(rt)
     }
@@ -461,7 +486,7 @@ impl<'d> Runtime<'d> {
             }
             let clock = self.clock();
             if self.agent.poll_timeout().is_some_and(|t| t <= clock.mono) {
-                self.agent.handle_timeout(clock, self.dm);
+                self.agent.handle_timeout(clock, &mut self.dm);
             }
         }
     }
@@ -493,7 +518,7 @@ impl<'d> Runtime<'d> {
                 ),
             }
         }
-        if !self.transfers.is_empty() || !self.jobs.is_empty() {
+        if !self.transfers.is_empty() || !self.jobs.is_empty() || self.du.is_busy() {
             // Helper threads wake the loop; this is only a safety net.
             consider(Some(now + Duration::from_secs(1)));
         }
@@ -620,7 +645,8 @@ impl<'d> Runtime<'d> {
                 if let Some(local) = conn.local_addr() {
                     self.acs_local = Some(local);
                     let url = cr_url(local, &self.settings);
-                    self.agent.set_connection_request_url(&url, clock, self.dm);
+                    self.agent
+                        .set_connection_request_url(&url, clock, &mut self.dm);
                 }
                 self.agent.handle_connected(clock);
             }
@@ -659,7 +685,7 @@ impl<'d> Runtime<'d> {
                     self.acs = None;
                     self.pending = None;
                     self.agent
-                        .handle_closed(clock, &mut self.rx, len, &mut self.tx, self.dm);
+                        .handle_closed(clock, &mut self.rx, len, &mut self.tx, &mut self.dm);
                     self.rx_len = 0;
                     return;
                 }
@@ -667,8 +693,13 @@ impl<'d> Runtime<'d> {
                     self.rx_len += n;
                     let clock = self.clock();
                     let len = self.rx_len;
-                    self.agent
-                        .handle_received(clock, &mut self.rx, len, &mut self.tx, self.dm);
+                    self.agent.handle_received(
+                        clock,
+                        &mut self.rx,
+                        len,
+                        &mut self.tx,
+                        &mut self.dm,
+                    );
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -678,7 +709,7 @@ impl<'d> Runtime<'d> {
                     let len = self.rx_len;
                     self.close_acs();
                     self.agent
-                        .handle_closed(clock, &mut self.rx, len, &mut self.tx, self.dm);
+                        .handle_closed(clock, &mut self.rx, len, &mut self.tx, &mut self.dm);
                     return;
                 }
             }
@@ -698,10 +729,12 @@ impl<'d> Runtime<'d> {
                 continue;
             }
             let clock = self.clock();
-            let Some(t) =
-                self.agent
-                    .poll_transmit(clock, &self.rx[..self.rx_len], &mut self.tx, self.dm)
-            else {
+            let Some(t) = self.agent.poll_transmit(
+                clock,
+                &self.rx[..self.rx_len],
+                &mut self.tx,
+                &mut self.dm,
+            ) else {
                 self.process_outputs();
                 return;
             };
@@ -738,7 +771,7 @@ impl<'d> Runtime<'d> {
                 let len = self.rx_len;
                 self.close_acs();
                 self.agent
-                    .handle_closed(clock, &mut self.rx, len, &mut self.tx, self.dm);
+                    .handle_closed(clock, &mut self.rx, len, &mut self.tx, &mut self.dm);
                 false
             }
         }
@@ -763,7 +796,10 @@ impl<'d> Runtime<'d> {
             }
             Effect::StartTransfer(slot) => self.start_transfer(slot, clock),
             Effect::ApplyTransfer(slot) => self.apply_transfer(slot, clock),
-            Effect::ChangeDuState(slot) => self.refuse_du_change(slot, clock),
+            Effect::ChangeDuState(slot) => {
+                let ctx = du_context(&self.settings, &self.waker, clock);
+                self.du.change(slot, &mut self.agent, &mut self.dm, &ctx);
+            }
             Effect::ReloadConfig => self.hup.store(true, Ordering::SeqCst),
             Effect::Exit => self.exit = Some(ExitReason::Stopped),
         }
@@ -863,26 +899,6 @@ impl<'d> Runtime<'d> {
         }
     }
 
-    /// No software-module support in this runtime: every operation fails with 9002 (the agent
-    /// only asks when `software_modules` is configured).
-    fn refuse_du_change(&mut self, slot: u8, clock: Clock) {
-        let pending: Vec<usize> = match self.agent.du_change(slot) {
-            Some(c) => c.pending().map(|(i, _)| i).collect(),
-            None => return,
-        };
-        error!("ChangeDUState {slot}: software modules are not supported here");
-        let now = clock.datetime();
-        for i in pending {
-            let r = cwmp_core::agent::du::OpResult::new(
-                cwmp_core::agent::du::DuState::Failed,
-                FaultCode::INTERNAL_ERROR,
-                now,
-                now,
-            );
-            self.agent.du_operation_done(slot, i, r, clock);
-        }
-    }
-
     fn apply_transfer(&mut self, slot: u8, clock: Clock) {
         let Some(t) = self.agent.transfer(slot) else {
             return;
@@ -927,6 +943,8 @@ impl<'d> Runtime<'d> {
 
     fn collect_background(&mut self) {
         let clock = self.clock();
+        let ctx = du_context(&self.settings, &self.waker, clock);
+        self.du.collect(&mut self.agent, &mut self.dm, &ctx);
         let mut i = 0;
         while i < self.transfers.len() {
             match self.transfers[i].1.poll_result() {
@@ -1390,8 +1408,13 @@ impl<'d> Runtime<'d> {
 
     fn reload(&mut self, reload: &mut Reload<'_>) {
         match reload() {
-            Ok(settings) => {
+            Ok(mut settings) => {
                 info!("configuration reloaded");
+                if settings.du.is_some() != self.settings.du.is_some() {
+                    warn!("software modules are turned on or off at the next start");
+                    settings.du = self.settings.du.clone();
+                    settings.agent.software_modules = self.settings.agent.software_modules;
+                }
                 let clock = self.clock();
                 let cr_changed = settings.cr_port != self.settings.cr_port;
                 let agent_cfg = settings.agent.clone();
@@ -1416,7 +1439,7 @@ impl<'d> Runtime<'d> {
                 if let Some(local) = self.acs_local {
                     let url = cr_url(local, &self.settings);
                     self.agent
-                        .set_connection_request_url(&url, self.clock(), self.dm);
+                        .set_connection_request_url(&url, self.clock(), &mut self.dm);
                 }
             }
             Err(e) => error!("configuration not reloaded: {e}"),
@@ -1440,6 +1463,19 @@ const APPLY_MARK_PREFIX: &str = "applying-";
 
 fn apply_mark(state_dir: &Path, slot: u8) -> PathBuf {
     state_dir.join(format!("{APPLY_MARK_PREFIX}{slot}"))
+}
+
+/// What the software-module runner needs from the loop for one call.
+fn du_context<'a>(settings: &'a Settings, waker: &'a Arc<Waker>, clock: Clock) -> DuContext<'a> {
+    DuContext {
+        settings: settings.du.as_ref(),
+        transfer_dir: &settings.transfer_dir,
+        tls: settings.tls.as_ref(),
+        connect: settings.connect,
+        user_agent: &settings.agent.user_agent,
+        waker,
+        clock,
+    }
 }
 
 /// The clocks at `now`, for the agent.

@@ -52,7 +52,8 @@ pub use record::{
 };
 pub use session::Record;
 pub use task::{
-    DEFAULT_NAMESPACE, Download, EnvelopeHeader, SetAttribute, SetValue, Task, Upload, envelope,
+    DEFAULT_NAMESPACE, Download, DuOperation, EnvelopeHeader, SetAttribute, SetValue, Task, Upload,
+    envelope,
 };
 pub use tls::TestPki;
 

@@ -465,8 +465,16 @@ pub struct OpResult {
     pub current_state: String,
     /// Resolved.
     pub resolved: bool,
+    /// ExecutionUnitRefList.
+    pub execution_unit_ref_list: String,
+    /// StartTime.
+    pub start_time: DateTime,
+    /// CompleteTime.
+    pub complete_time: DateTime,
     /// Outcome.
     pub fault: TransferFault,
+    /// OperationPerformed (`AutonOpResultStruct` only).
+    pub operation_performed: Option<String>,
 }
 
 /// A message the CPE sent, as owned values.
@@ -901,7 +909,11 @@ fn op_result(r: &read::OpResult<'_>) -> OpResult {
         version: owned(r.version),
         current_state: owned(r.current_state),
         resolved: r.resolved,
+        execution_unit_ref_list: owned(r.execution_unit_ref_list),
+        start_time: r.start_time,
+        complete_time: r.complete_time,
         fault: transfer_fault(&r.fault),
+        operation_performed: r.operation_performed.map(owned),
     }
 }
 

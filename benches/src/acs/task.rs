@@ -133,6 +133,128 @@ impl Upload {
     }
 }
 
+/// One operation of a ChangeDUState (`None`: the optional element is left out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DuOperation {
+    /// `InstallOpStruct`.
+    Install {
+        /// URL.
+        url: String,
+        /// UUID.
+        uuid: Option<String>,
+        /// Username.
+        username: Option<String>,
+        /// Password.
+        password: Option<String>,
+        /// ExecutionEnvRef.
+        execution_env_ref: Option<String>,
+    },
+    /// `UpdateOpStruct`.
+    Update {
+        /// UUID.
+        uuid: Option<String>,
+        /// Version.
+        version: Option<String>,
+        /// URL.
+        url: Option<String>,
+        /// Username.
+        username: Option<String>,
+        /// Password.
+        password: Option<String>,
+    },
+    /// `UninstallOpStruct`.
+    Uninstall {
+        /// UUID.
+        uuid: String,
+        /// Version.
+        version: Option<String>,
+        /// ExecutionEnvRef.
+        execution_env_ref: Option<String>,
+    },
+}
+
+impl DuOperation {
+    /// Install from `url`, nothing else given.
+    pub fn install(url: &str) -> DuOperation {
+        DuOperation::Install {
+            url: url.to_owned(),
+            uuid: None,
+            username: None,
+            password: None,
+            execution_env_ref: None,
+        }
+    }
+
+    /// Update the unit `uuid` from `url` (`None`: the unit's own URL).
+    pub fn update(uuid: &str, url: Option<&str>) -> DuOperation {
+        DuOperation::Update {
+            uuid: Some(uuid.to_owned()),
+            version: None,
+            url: url.map(str::to_owned),
+            username: None,
+            password: None,
+        }
+    }
+
+    /// Uninstall the unit `uuid`.
+    pub fn uninstall(uuid: &str) -> DuOperation {
+        DuOperation::Uninstall {
+            uuid: uuid.to_owned(),
+            version: None,
+            execution_env_ref: None,
+        }
+    }
+
+    fn write(&self, b: &mut String) {
+        let opt = |b: &mut String, name: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                b.push_str(&format!("<{name}>{}</{name}>", escape(v)));
+            }
+        };
+        match self {
+            DuOperation::Install {
+                url,
+                uuid,
+                username,
+                password,
+                execution_env_ref,
+            } => {
+                b.push_str("<Operations xsi:type=\"cwmp:InstallOpStruct\">");
+                b.push_str(&format!("<URL>{}</URL>", escape(url)));
+                opt(b, "UUID", uuid);
+                opt(b, "Username", username);
+                opt(b, "Password", password);
+                opt(b, "ExecutionEnvRef", execution_env_ref);
+            }
+            DuOperation::Update {
+                uuid,
+                version,
+                url,
+                username,
+                password,
+            } => {
+                b.push_str("<Operations xsi:type=\"cwmp:UpdateOpStruct\">");
+                opt(b, "UUID", uuid);
+                opt(b, "Version", version);
+                opt(b, "URL", url);
+                opt(b, "Username", username);
+                opt(b, "Password", password);
+            }
+            DuOperation::Uninstall {
+                uuid,
+                version,
+                execution_env_ref,
+            } => {
+                b.push_str("<Operations xsi:type=\"cwmp:UninstallOpStruct\">");
+                b.push_str(&format!("<UUID>{}</UUID>", escape(uuid)));
+                opt(b, "Version", version);
+                opt(b, "ExecutionEnvRef", execution_env_ref);
+            }
+        }
+        b.push_str("</Operations>");
+    }
+}
+
 /// An ACS→CPE request queued by a test.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Task {
@@ -205,6 +327,14 @@ pub enum Task {
     GetAllQueuedTransfers,
     /// `CancelTransfer`.
     CancelTransfer {
+        /// CommandKey.
+        command_key: String,
+    },
+    /// `ChangeDUState`: the operations in order (polymorphic `Operations` elements with
+    /// `xsi:type`, as icwmp reads them), then the CommandKey.
+    ChangeDuState {
+        /// Operations.
+        operations: Vec<DuOperation>,
         /// CommandKey.
         command_key: String,
     },
@@ -309,6 +439,14 @@ impl Task {
         }
     }
 
+    /// `ChangeDUState(operations, command_key)`.
+    pub fn change_du_state(operations: Vec<DuOperation>, command_key: &str) -> Task {
+        Task::ChangeDuState {
+            operations,
+            command_key: command_key.to_owned(),
+        }
+    }
+
     /// The RPC name (`Raw` / `RawEnvelope` for raw bodies).
     pub fn method(&self) -> &'static str {
         match self {
@@ -328,6 +466,7 @@ impl Task {
             Task::GetQueuedTransfers => "GetQueuedTransfers",
             Task::GetAllQueuedTransfers => "GetAllQueuedTransfers",
             Task::CancelTransfer { .. } => "CancelTransfer",
+            Task::ChangeDuState { .. } => "ChangeDUState",
             Task::Raw(_) => "Raw",
             Task::RawEnvelope(_) => "RawEnvelope",
         }
@@ -481,6 +620,20 @@ impl Task {
                 "<cwmp:CancelTransfer><CommandKey>{}</CommandKey></cwmp:CancelTransfer>",
                 e(command_key)
             )?,
+            Task::ChangeDuState {
+                operations,
+                command_key,
+            } => {
+                b.push_str("<cwmp:ChangeDUState>");
+                for op in operations {
+                    op.write(b);
+                }
+                write!(
+                    b,
+                    "<CommandKey>{}</CommandKey></cwmp:ChangeDUState>",
+                    e(command_key)
+                )?;
+            }
             Task::Raw(body) | Task::RawEnvelope(body) => b.push_str(body),
         }
         Ok(())
@@ -580,6 +733,31 @@ mod tests {
         let t = Task::Download(Download::new("1 Firmware Upgrade Image", "http://h/f"));
         let b = t.body("1a2").unwrap();
         assert!(b.starts_with("<cwmp:Download><CommandKey>1a2</CommandKey>"));
+    }
+
+    #[test]
+    fn change_du_state_writes_typed_operations_in_order() {
+        let mut update = DuOperation::update("6ba7b810-9dad-11d1-80b4-00c04fd430c8", None);
+        if let DuOperation::Update { version, .. } = &mut update {
+            *version = Some("1.0".into());
+        }
+        let t = Task::change_du_state(
+            vec![
+                DuOperation::install("http://h/a&b.ipk"),
+                update,
+                DuOperation::uninstall("6ba7b810-9dad-11d1-80b4-00c04fd430c8"),
+            ],
+            "k1",
+        );
+        assert_eq!(t.method(), "ChangeDUState");
+        assert_eq!(
+            t.body("1").unwrap(),
+            "<cwmp:ChangeDUState>\
+             <Operations xsi:type=\"cwmp:InstallOpStruct\"><URL>http://h/a&amp;b.ipk</URL></Operations>\
+             <Operations xsi:type=\"cwmp:UpdateOpStruct\"><UUID>6ba7b810-9dad-11d1-80b4-00c04fd430c8</UUID><Version>1.0</Version></Operations>\
+             <Operations xsi:type=\"cwmp:UninstallOpStruct\"><UUID>6ba7b810-9dad-11d1-80b4-00c04fd430c8</UUID></Operations>\
+             <CommandKey>k1</CommandKey></cwmp:ChangeDUState>"
+        );
     }
 
     #[test]

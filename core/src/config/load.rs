@@ -252,7 +252,12 @@ pub(super) const OPTIONS: &[OptionInfo] = &[
         Key::ConfigApplyCommand,
     ),
     opt(Cwmpd, "software_modules", "1", Key::SoftwareModules),
-    opt(Cwmpd, "du_command", "/usr/libexec/cwmpd-du", Key::DuCommand),
+    opt(
+        Cwmpd,
+        "du_command",
+        "/usr/libexec/cwmpd-du \"$@\"",
+        Key::DuCommand,
+    ),
     opt(Cwmpd, "cr_rate_limit", "50/5", Key::CrRateLimit),
     opt(Cwmpd, "cwmp_namespace", "cwmp-1-2", Key::CwmpNamespace),
     opt(Cwmpd, "tx_buffer", "16384", Key::TxBuffer),

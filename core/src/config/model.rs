@@ -176,9 +176,9 @@ pub struct Cwmpd {
     /// with the builtin data model only.
     pub software_modules: bool,
     /// `du_command`: shell command that carries out software-module operations, run as
-    /// `/bin/sh -c CMD cwmpd VERB ARGS...` (`install FILE`, `update FILE NAME`,
-    /// `uninstall NAME`, `list`). Default `/usr/libexec/cwmpd-du`, the helper the package
-    /// installs.
+    /// `/bin/sh -c CMD cwmpd VERB ARGS...`, so the verb and its arguments (`install FILE`,
+    /// `update FILE NAME`, `uninstall NAME`, `list`) are its positional parameters. Default
+    /// `/usr/libexec/cwmpd-du "$@"`, the helper the package installs.
     pub du_command: String<CONFIG_COMMAND_LEN>,
     /// `cr_rate_limit`: most Connection Requests accepted per period, written
     /// `REQUESTS/SECONDS`. Default `50/5` (icwmp `CONNECTION_REQUEST_RESTRICT_REQUEST` per
@@ -417,7 +417,7 @@ impl Default for Cwmpd {
             firmware_apply_command: fixed("sysupgrade \"$1\""),
             config_apply_command: fixed("uci -f \"$1\" import && uci commit && reload_config"),
             software_modules: true,
-            du_command: fixed("/usr/libexec/cwmpd-du"),
+            du_command: fixed("/usr/libexec/cwmpd-du \"$@\""),
             cr_rate_limit: RateLimit {
                 requests: 50,
                 seconds: 5,

@@ -210,7 +210,7 @@ fn full_file_sets_every_option() {
         "sh /usr/libexec/apply-config \"$1\""
     );
     assert!(!d.software_modules);
-    assert_eq!(d.du_command.as_str(), "/opt/bin/du-helper");
+    assert_eq!(d.du_command.as_str(), "/opt/bin/du-helper \"$@\"");
     assert_eq!(
         d.cr_rate_limit,
         RateLimit {

@@ -16,6 +16,8 @@ pub mod inventory;
 pub mod limits;
 pub mod model;
 pub mod plan;
+pub mod report;
+pub mod runner;
 pub mod script;
 pub mod sha1;
 pub mod sync;
@@ -24,6 +26,7 @@ pub mod uuid;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use inventory::Inventory;
 pub use model::{ExecEnv, SoftwareModules, WithSoftwareModules};
 
 /// Name of the inventory file in the state directory.
