@@ -176,7 +176,9 @@ impl Runner {
                     Some(Err(Failure::new(GENERIC, "the DU worker died")))
                 }
             };
-            if let (Some(result), Some(r)) = (result, self.running.take()) {
+            if let Some(result) = result
+                && let Some(r) = self.running.take()
+            {
                 if let Some(m) = dm.modules_mut() {
                     let outcome = plan::commit(m, r.job, result);
                     let reported = report::op_result(&outcome, r.start, ctx.clock.datetime());
@@ -343,6 +345,7 @@ fn finish_sync(
     } else {
         let changes = sync::diff(inv, &listed);
         if changes.is_empty() {
+            info!("software modules: the installed packages match the deployment units");
             return;
         }
         for c in &changes {

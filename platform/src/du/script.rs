@@ -202,6 +202,7 @@ pub fn run(command: &str, verb: Verb<'_>, timeout: Duration) -> Result<Vec<u8>, 
             &format!("the DU helper did not finish in {} s", timeout.as_secs()),
         ));
     };
+    log::debug!("DU helper {verb:?} exited: {status}");
     let grace = Instant::now() + READ_GRACE;
     for _ in 0..readers {
         let left = grace.saturating_duration_since(Instant::now());
