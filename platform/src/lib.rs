@@ -2,7 +2,8 @@
 //!
 //! Built so far: [`net`] (the ACS connection: TLS, name resolution, non-blocking connect and
 //! I/O for the mio loop), [`transfer`] (Download/Upload file transfers in worker threads),
-//! [`dm`] (the data-model back ends: built-in store and bbfdm), [`fsutil`] (atomic writes),
+//! [`dm`] (the data-model back ends: built-in store and bbfdm), [`du`] (software modules:
+//! ChangeDUState with the package manager, `Device.SoftwareModules.`), [`fsutil`] (atomic writes),
 //! [`logging`] (stderr and syslog) and [`client`] (the `status`/`inform`/`command` client).
 
 pub mod client;
