@@ -878,6 +878,13 @@ mod tests {
         assert!(check_version("1 2").is_err());
         assert!(check_version(&"1".repeat(33)).is_err());
         assert!(check_text("vendor", "a\u{7}b", 10).is_err());
+        let mut u = unit("x");
+        u.url = format!("http://h/{}", "a".repeat(URL_MAX));
+        assert_eq!(u.check(), Err(FieldError::TooLong("url", URL_MAX)));
+        u.url.truncate(URL_MAX);
+        assert_eq!(u.check(), Ok(()));
+        u.vendor = "v".repeat(VENDOR_MAX + 1);
+        assert_eq!(u.check(), Err(FieldError::TooLong("vendor", VENDOR_MAX)));
         assert_eq!(clean_description("  two\nlines\t "), "two lines");
         let long = "é".repeat(200);
         let cut = clean_description(&long);

@@ -26,8 +26,8 @@
 //! Results: `Installed` after an Install or Update, `Uninstalled` after an Uninstall; when an
 //! operation fails, `Failed` for an Install or for a unit that does not exist, and `Installed`
 //! for an Update or Uninstall of an existing unit (it is still there). A failed operation
-//! whose unit is unknown reports the ACS's UUID, else the version 5 UUID of its URL in the URL
-//! name space, else the nil UUID: the schema requires a UUID in every result.
+//! without a unit reports no UUID: the agent puts the ACS's in, else a random one (the schema
+//! requires one in every result).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -37,7 +37,7 @@ use cwmp_core::soap::FaultCode;
 use super::inventory::{Activity, DeploymentUnit};
 use super::model::{SoftwareModules, is_our_exec_env};
 use super::script::{self, Failure, GENERIC, PackageInfo, Verb};
-use super::uuid::{self, Uuid};
+use super::uuid::Uuid;
 use crate::transfer::{Download, TransferHandle, TransferOptions, TransferRequest};
 
 /// Which operation.
@@ -84,8 +84,8 @@ pub enum State {
 /// The result of one operation, for its `OpResultStruct`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
-    /// `UUID`.
-    pub uuid: Uuid,
+    /// `UUID`: `None` when no unit is known (the agent fills it in).
+    pub uuid: Option<Uuid>,
     /// The unit's instance (`DeploymentUnitRef`); `None` when there is no unit.
     pub instance: Option<u32>,
     /// `Version`.
@@ -117,8 +117,6 @@ pub struct Job {
     password: String,
     /// The UUID the ACS gave (Install).
     uuid: Option<Uuid>,
-    /// The UUID reported if the operation fails without a unit.
-    fallback: Uuid,
 }
 
 /// The blocking part of an operation, for a worker thread.
@@ -156,18 +154,7 @@ pub enum Step {
     Run(Job),
 }
 
-/// The UUID a failed operation without a unit reports (see the module documentation).
-fn fallback_uuid(req: &Request<'_>) -> Uuid {
-    Uuid::parse(req.uuid).unwrap_or_else(|| {
-        if req.url.is_empty() {
-            uuid::NIL
-        } else {
-            Uuid::v5(uuid::NAMESPACE_URL, req.url.as_bytes())
-        }
-    })
-}
-
-fn failed(uuid: Uuid, fault: FaultCode, message: &str) -> Step {
+fn failed(uuid: Option<Uuid>, fault: FaultCode, message: &str) -> Step {
     Step::Done(Outcome {
         uuid,
         instance: None,
@@ -181,7 +168,6 @@ fn failed(uuid: Uuid, fault: FaultCode, message: &str) -> Step {
 /// Checks `req` against the inventory: a result at once, or the work to do. A unit an Update
 /// or Uninstall will act on shows `Updating` / `Uninstalling` until [`commit`].
 pub fn plan(m: &mut SoftwareModules, req: &Request<'_>) -> Step {
-    let fallback = fallback_uuid(req);
     let inv = &mut m.inventory;
     let job = |action, url: &str| Job {
         action,
@@ -189,21 +175,20 @@ pub fn plan(m: &mut SoftwareModules, req: &Request<'_>) -> Step {
         username: req.username.to_owned(),
         password: req.password.to_owned(),
         uuid: Uuid::parse(req.uuid),
-        fallback,
     };
     let ee_ok = req.execution_env_ref.is_empty() || is_our_exec_env(req.execution_env_ref);
     match req.kind {
         Kind::Install => {
             if !ee_ok {
                 return failed(
-                    fallback,
+                    None,
                     FaultCode(9023),
                     &format!("unknown execution environment {}", req.execution_env_ref),
                 );
             }
             if let Some(u) = Uuid::parse(req.uuid).and_then(|id| inv.by_uuid(&id)) {
                 return failed(
-                    fallback,
+                    None,
                     FaultCode(9026),
                     &format!(
                         "deployment unit {} ({}) is already installed",
@@ -212,18 +197,10 @@ pub fn plan(m: &mut SoftwareModules, req: &Request<'_>) -> Step {
                 );
             }
             if inv.is_full() {
-                return failed(
-                    fallback,
-                    FaultCode(9027),
-                    "no room for another deployment unit",
-                );
+                return failed(None, FaultCode(9027), "no room for another deployment unit");
             }
             if req.url.is_empty() {
-                return failed(
-                    fallback,
-                    FaultCode::INVALID_ARGUMENTS,
-                    "no URL to install from",
-                );
+                return failed(None, FaultCode::INVALID_ARGUMENTS, "no URL to install from");
             }
             Step::Run(job(Action::Install, req.url))
         }
@@ -234,17 +211,17 @@ pub fn plan(m: &mut SoftwareModules, req: &Request<'_>) -> Step {
                 inv.by_url(req.url)
             } else {
                 return failed(
-                    fallback,
+                    None,
                     FaultCode::INVALID_ARGUMENTS,
                     "updating every deployment unit at once is not supported: give a UUID or a URL",
                 );
             };
             let Some(unit) = unit else {
-                return failed(fallback, FaultCode(9028), "no such deployment unit");
+                return failed(None, FaultCode(9028), "no such deployment unit");
             };
             if !req.version.is_empty() && req.version != unit.version {
                 return failed(
-                    unit.uuid,
+                    Some(unit.uuid),
                     FaultCode(9028),
                     &format!(
                         "deployment unit {} has version {}, not {}",
@@ -276,7 +253,7 @@ pub fn plan(m: &mut SoftwareModules, req: &Request<'_>) -> Step {
         Kind::Uninstall => {
             if !ee_ok {
                 return failed(
-                    fallback,
+                    None,
                     FaultCode(9023),
                     &format!("unknown execution environment {}", req.execution_env_ref),
                 );
@@ -284,7 +261,7 @@ pub fn plan(m: &mut SoftwareModules, req: &Request<'_>) -> Step {
             let unit = Uuid::parse(req.uuid).and_then(|id| inv.by_uuid(&id));
             let Some(unit) = unit.filter(|u| req.version.is_empty() || req.version == u.version)
             else {
-                return failed(fallback, FaultCode(9028), "no such deployment unit");
+                return failed(None, FaultCode(9028), "no such deployment unit");
             };
             let action = Action::Uninstall {
                 instance: unit.instance,
@@ -301,7 +278,7 @@ pub fn plan(m: &mut SoftwareModules, req: &Request<'_>) -> Step {
 /// A failed Update or Uninstall of a unit that is still installed.
 fn still_installed(unit: &DeploymentUnit, fault: FaultCode, message: &str) -> Step {
     Step::Done(Outcome {
-        uuid: unit.uuid,
+        uuid: Some(unit.uuid),
         instance: Some(unit.instance),
         version: unit.version.clone(),
         state: State::Installed,
@@ -410,7 +387,7 @@ pub fn commit(
                 .map(|u| u.name.clone());
             if let Some(other) = clash {
                 return install_failed(
-                    uuid,
+                    Some(uuid),
                     FaultCode(9026),
                     &format!("UUID {uuid} belongs to deployment unit {other}"),
                 );
@@ -428,7 +405,7 @@ pub fn commit(
                     Ok(n) => n,
                     Err(_) => {
                         return install_failed(
-                            uuid,
+                            Some(uuid),
                             FaultCode(9027),
                             "no room for another deployment unit",
                         );
@@ -436,7 +413,7 @@ pub fn commit(
                 },
             };
             Outcome {
-                uuid,
+                uuid: Some(uuid),
                 instance: Some(instance),
                 version: unit.version,
                 state: State::Installed,
@@ -444,11 +421,9 @@ pub fn commit(
                 failure: None,
             }
         }
-        (Action::Install, Ok(None)) => {
-            install_failed(job.fallback, GENERIC, "no package information")
-        }
+        (Action::Install, Ok(None)) => install_failed(None, GENERIC, "no package information"),
         (Action::Install, Err(f)) => Outcome {
-            uuid: job.fallback,
+            uuid: None,
             instance: None,
             version: String::new(),
             state: State::Failed,
@@ -457,7 +432,7 @@ pub fn commit(
         },
         (Action::Update { instance, .. }, result) => {
             let Some(mut unit) = inv.get(instance).cloned() else {
-                return install_failed(job.fallback, FaultCode(9028), "the unit went away");
+                return install_failed(None, FaultCode(9028), "the unit went away");
             };
             let info = match result {
                 Ok(Some(info)) if info.name == unit.name => info,
@@ -477,7 +452,7 @@ pub fn commit(
             unit.url = job.url;
             inv.replace(unit.clone());
             Outcome {
-                uuid: unit.uuid,
+                uuid: Some(unit.uuid),
                 instance: Some(instance),
                 version: unit.version,
                 state: State::Installed,
@@ -487,14 +462,14 @@ pub fn commit(
         }
         (Action::Uninstall { instance, .. }, result) => {
             let Some(unit) = inv.get(instance).cloned() else {
-                return install_failed(job.fallback, FaultCode(9028), "the unit went away");
+                return install_failed(None, FaultCode(9028), "the unit went away");
             };
             if let Err(f) = result {
                 return unit_failed(&unit, f.fault, &f.message);
             }
             inv.remove(instance);
             Outcome {
-                uuid: unit.uuid,
+                uuid: Some(unit.uuid),
                 instance: Some(instance),
                 version: unit.version,
                 state: State::Uninstalled,
@@ -511,7 +486,7 @@ pub fn commit(
     outcome
 }
 
-fn install_failed(uuid: Uuid, fault: FaultCode, message: &str) -> Outcome {
+fn install_failed(uuid: Option<Uuid>, fault: FaultCode, message: &str) -> Outcome {
     Outcome {
         uuid,
         instance: None,
@@ -524,7 +499,7 @@ fn install_failed(uuid: Uuid, fault: FaultCode, message: &str) -> Outcome {
 
 fn unit_failed(unit: &DeploymentUnit, fault: FaultCode, message: &str) -> Outcome {
     Outcome {
-        uuid: unit.uuid,
+        uuid: Some(unit.uuid),
         instance: Some(unit.instance),
         version: unit.version.clone(),
         state: State::Installed,
@@ -596,7 +571,10 @@ mod tests {
         assert_eq!(o.failure, None);
         assert_eq!(o.state, State::Installed);
         assert_eq!(o.instance, Some(1));
-        assert_eq!(o.uuid, Uuid::for_deployment_unit("tcpdump", "openwrt.org"));
+        assert_eq!(
+            o.uuid,
+            Some(Uuid::for_deployment_unit("tcpdump", "openwrt.org"))
+        );
         let u = &m.inventory.units()[0];
         assert_eq!((u.name.as_str(), u.url.as_str()), ("tcpdump", URL));
         // Written: a new start sees it.
@@ -609,7 +587,7 @@ mod tests {
         let mut m = modules("dup");
         let id = "11111111-2222-5333-8444-555555555555";
         let o = install(&mut m, "tcpdump", id);
-        assert_eq!(o.uuid.to_string(), id);
+        assert_eq!(o.uuid.unwrap().to_string(), id);
         let mut r = req(Kind::Install);
         r.url = URL;
         r.uuid = "11111111-2222-5333-8444-555555555555";
@@ -644,7 +622,7 @@ mod tests {
     }
 
     #[test]
-    fn failed_install_reports_failed_with_a_uuid_of_its_url() {
+    fn failed_install_reports_failed_without_a_uuid_of_its_own() {
         let mut m = modules("fail");
         let mut r = req(Kind::Install);
         r.url = URL;
@@ -657,7 +635,7 @@ mod tests {
             Err(Failure::new(FaultCode(9016), "404 Not Found")),
         );
         assert_eq!(o.state, State::Failed);
-        assert_eq!(o.uuid, Uuid::v5(uuid::NAMESPACE_URL, URL.as_bytes()));
+        assert_eq!(o.uuid, None, "the agent puts one in");
         assert_eq!(o.failure.unwrap().message, "404 Not Found");
         assert!(m.inventory.units().is_empty());
     }
@@ -666,7 +644,7 @@ mod tests {
     fn update_by_uuid_takes_the_new_version_and_keeps_the_uuid() {
         let mut m = modules("update");
         let first = install(&mut m, "tcpdump", "");
-        let id = first.uuid.to_string();
+        let id = first.uuid.unwrap().to_string();
         let mut r = req(Kind::Update);
         r.uuid = &id;
         let Step::Run(job) = plan(&mut m, &r) else {
@@ -717,7 +695,7 @@ mod tests {
         let mut r = req(Kind::Update);
         r.uuid = "11111111-2222-5333-8444-555555555555";
         assert_eq!(fault_of(plan(&mut m, &r)), (9028, State::Failed));
-        let id = first.uuid.to_string();
+        let id = first.uuid.unwrap().to_string();
         r.uuid = &id;
         r.version = "0.9";
         assert_eq!(fault_of(plan(&mut m, &r)), (9028, State::Failed));
@@ -727,7 +705,7 @@ mod tests {
     fn failed_update_leaves_the_unit_installed() {
         let mut m = modules("updfail");
         let first = install(&mut m, "tcpdump", "");
-        let id = first.uuid.to_string();
+        let id = first.uuid.unwrap().to_string();
         let mut r = req(Kind::Update);
         r.uuid = &id;
         let Step::Run(job) = plan(&mut m, &r) else {
@@ -748,7 +726,7 @@ mod tests {
     fn uninstall_removes_the_unit_for_good() {
         let mut m = modules("uninstall");
         let first = install(&mut m, "tcpdump", "");
-        let id = first.uuid.to_string();
+        let id = first.uuid.unwrap().to_string();
         let mut r = req(Kind::Uninstall);
         r.uuid = &id;
         r.version = "0.9";
@@ -774,7 +752,7 @@ mod tests {
     fn failed_uninstall_leaves_the_unit_installed() {
         let mut m = modules("unfail");
         let first = install(&mut m, "tcpdump", "");
-        let id = first.uuid.to_string();
+        let id = first.uuid.unwrap().to_string();
         let mut r = req(Kind::Uninstall);
         r.uuid = &id;
         let Step::Run(job) = plan(&mut m, &r) else {

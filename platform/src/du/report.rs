@@ -70,7 +70,9 @@ pub fn op_result(o: &Outcome, start: DateTime, complete: DateTime) -> OpResult {
     let fault = o.failure.as_ref().map_or(FaultCode::NONE, |f| f.fault);
     let mut r = OpResult::new(state, fault, start, complete);
     r.resolved = o.resolved;
-    fill(&mut r.uuid, &o.uuid.to_string());
+    if let Some(uuid) = o.uuid {
+        fill(&mut r.uuid, &uuid.to_string());
+    }
     if let Some(n) = o.instance {
         fill(&mut r.deployment_unit_ref, &deployment_unit_ref(n));
     }
@@ -108,7 +110,7 @@ mod tests {
     #[test]
     fn outcome_fields_reach_the_result() {
         let o = Outcome {
-            uuid: Uuid::for_deployment_unit("tcpdump", ""),
+            uuid: Some(Uuid::for_deployment_unit("tcpdump", "")),
             instance: Some(4_000_000_000),
             version: "v".repeat(VERSION_MAX),
             state: State::Installed,
@@ -116,7 +118,7 @@ mod tests {
             failure: Some(Failure::new(FaultCode(9030), &"x".repeat(500))),
         };
         let r = op_result(&o, DateTime::UNKNOWN, DateTime::UNKNOWN);
-        assert_eq!(r.uuid.as_str(), o.uuid.to_string());
+        assert_eq!(r.uuid.as_str(), o.uuid.unwrap().to_string());
         assert_eq!(
             r.deployment_unit_ref.as_str(),
             "Device.SoftwareModules.DeploymentUnit.4000000000"
@@ -131,7 +133,7 @@ mod tests {
     #[test]
     fn a_success_has_no_fault_and_a_failure_without_unit_no_reference() {
         let ok = Outcome {
-            uuid: crate::du::uuid::NIL,
+            uuid: None,
             instance: None,
             version: String::new(),
             state: State::Failed,
@@ -140,7 +142,7 @@ mod tests {
         };
         let r = op_result(&ok, DateTime::UNKNOWN, DateTime::UNKNOWN);
         assert_eq!(r.fault, FaultCode::NONE);
-        assert!(r.deployment_unit_ref.is_empty());
+        assert!(r.deployment_unit_ref.is_empty() && r.uuid.is_empty());
         assert_eq!(r.current_state, DuState::Failed);
     }
 
