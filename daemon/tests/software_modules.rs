@@ -54,7 +54,7 @@ uninstall)
 	;;
 list)
 	for f in "$state"/pkgs/*; do
-		[ -e "$f" ] && printf '%s\t%s\n' "$(basename "$f")" "$(cat "$f")"
+		[ ! -e "$f" ] || printf '%s\t%s\n' "$(basename "$f")" "$(cat "$f")"
 	done
 	;;
 *) echo "usage" >&2; exit 2 ;;
@@ -690,4 +690,85 @@ fn autonomous(s: &Session) -> Vec<OpResult> {
         })
         .flatten()
         .collect()
+}
+
+#[test]
+fn changes_beyond_what_the_agent_holds_wait_for_the_next_start() {
+    let acs = Acs::start(AcsOptions::default());
+    let mut node = du_node("dufull", &acs, &[]);
+    let mut d = node.start();
+    acs.wait_for_sessions(1, WAIT);
+    acs.push(Task::set_parameter_values(
+        &[(
+            "Device.ManagementServer.DUStateChangeComplPolicy.Enable",
+            "true",
+            "xsd:boolean",
+        )],
+        "policy",
+    ));
+    node.inform("6 CONNECTION REQUEST");
+    acs.wait_for_sessions(2, WAIT);
+    node.wait_idle(2);
+    assert!(
+        d.wait_log("taken as deployment units", WAIT),
+        "{}",
+        d.logs()
+    );
+    d.kill9();
+    drop(d);
+
+    // Five packages by hand; the agent holds four unreported changes at a time
+    // (DU_AUTONOMOUS_MAX).
+    for i in 1..=5 {
+        std::fs::write(node.path(&format!("pm/pkgs/p{i}")), "1\n").unwrap();
+    }
+    let d = node.start();
+    assert!(
+        d.wait_log("reported after the next start", WAIT),
+        "{}",
+        d.logs()
+    );
+    let first = acs
+        .wait_for(WAIT, |r| {
+            let all: Vec<OpResult> = r.sessions[2..]
+                .iter()
+                .filter(|s| s.is_completed())
+                .flat_map(autonomous)
+                .collect();
+            (all.len() >= 4).then_some(all)
+        })
+        .unwrap_or_else(|| panic!("{:#?}", acs.sessions()));
+    let names: Vec<&str> = first
+        .iter()
+        .map(|r| r.deployment_unit_ref.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        (1..=4)
+            .map(|i| format!("Device.SoftwareModules.DeploymentUnit.{i}"))
+            .collect::<Vec<_>>()
+    );
+    node.wait_idle(1);
+    drop(d);
+
+    // The fifth is found again, and reported, at the next start.
+    let before = acs.sessions().len();
+    let _d = node.start();
+    let fifth = acs
+        .wait_for(WAIT, |r| {
+            r.sessions.get(before..)?.iter().find_map(|s| {
+                let a = autonomous(s);
+                (s.is_completed() && !a.is_empty()).then_some(a)
+            })
+        })
+        .unwrap_or_else(|| panic!("{:#?}", acs.sessions()));
+    assert_eq!(fifth.len(), 1, "{fifth:?}");
+    assert_eq!(
+        fifth[0].uuid,
+        Uuid::for_deployment_unit("p5", "").to_string()
+    );
+    assert_eq!(
+        fifth[0].deployment_unit_ref,
+        "Device.SoftwareModules.DeploymentUnit.5"
+    );
 }
