@@ -2,10 +2,10 @@
 //!
 //! Sources: the ACS connection, the Connection Request listener and its clients, the ubusd
 //! socket, the JSON control socket and its clients, signals, and a waker for the helper threads
-//! (name resolution, file transfers, apply commands, software-module operations). The poll timeout is the earliest deadline
-//! of the agent and of every source, so an idle daemon sleeps. Nothing here blocks on the
-//! network; every protocol decision is the agent's (cwmp-core). This module moves bytes, runs
-//! commands, writes files and calls the agent.
+//! (name resolution, file transfers, apply commands, software-module operations). The poll
+//! timeout is the earliest deadline of the agent and of every source, so an idle daemon sleeps.
+//! Nothing here blocks on the network; every protocol decision is the agent's (cwmp-core). This
+//! module moves bytes, runs commands, writes files and calls the agent.
 
 use std::io::{self, Read, Write};
 use std::net::{Ipv6Addr, SocketAddr};

@@ -335,13 +335,18 @@ fn finish_sync(
     let inv = &mut m.inventory;
     if !inv.synced() {
         let left_out = sync::adopt(inv, &listed);
-        info!(
-            "software modules: {} installed packages taken as deployment units",
-            inv.units().len()
-        );
         if left_out > 0 {
             warn!("software modules: {left_out} packages left out: the table is full");
         }
+        // Said once the baseline is on disk: a crash before that adopts again at the next start.
+        match inv.save() {
+            Ok(()) => info!(
+                "software modules: {} installed packages taken as deployment units",
+                inv.units().len()
+            ),
+            Err(e) => error!("cannot write {}: {e}", inv.path().display()),
+        }
+        return;
     } else {
         let changes = sync::diff(inv, &listed);
         if changes.is_empty() {
