@@ -849,6 +849,7 @@ impl ManagementServer {
 mod tests {
     use super::*;
     use std::string::{String, ToString};
+    use std::format;
     use std::vec::Vec;
 
     fn get_all(
@@ -900,6 +901,33 @@ mod tests {
         );
         assert_eq!(ms.password, "secret");
         assert_eq!(ms.cr_password, "cr");
+    }
+
+    #[test]
+    fn du_policy_filters_fit_every_allowed_value_and_refuse_longer_ones() {
+        let mut ms = ManagementServer::default();
+        let p = "Device.ManagementServer.DUStateChangeComplPolicy.";
+        let all = DU_FILTER_FAULTS.join(",");
+        assert!(all.len() <= crate::limits::DU_FAULT_CODES_MAX);
+        let codes = format!("{p}FaultCodeFilter");
+        assert_eq!(ms.check(&codes, &all, ValueType::String), Ok(()));
+        ms.set(&codes, &all).unwrap();
+        assert_eq!(ms.du_policy_fault_codes, all.as_str());
+        let repeated = ["9018"; 20].join(",");
+        assert!(repeated.len() > crate::limits::DU_FAULT_CODES_MAX);
+        assert_eq!(
+            ms.check(&codes, &repeated, ValueType::String),
+            Err(FaultCode::INVALID_PARAMETER_VALUE)
+        );
+        let ops = format!("{p}OperationTypeFilter");
+        assert_eq!(
+            ms.check(&ops, "Install,Update,Uninstall", ValueType::String),
+            Ok(())
+        );
+        assert_eq!(
+            ms.check(&ops, &["Install"; 5].join(","), ValueType::String),
+            Err(FaultCode::INVALID_PARAMETER_VALUE)
+        );
     }
 
     #[test]
