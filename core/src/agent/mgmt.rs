@@ -848,8 +848,8 @@ impl ManagementServer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::string::{String, ToString};
     use std::format;
+    use std::string::{String, ToString};
     use std::vec::Vec;
 
     fn get_all(
