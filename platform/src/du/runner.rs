@@ -110,6 +110,14 @@ impl Runner {
         let Some(settings) = ctx.settings else {
             return;
         };
+        if let Some(helper) = missing_helper(&settings.command) {
+            warn!(
+                "software modules: the helper {} is not installed: ChangeDUState operations \
+                 will fail (9001) until it is (or set cwmpd.software_modules 0)",
+                helper.display()
+            );
+            return;
+        }
         let (tx, rx) = mpsc::channel();
         let (command, timeout, waker) = (
             settings.command.clone(),
@@ -312,6 +320,14 @@ fn log_result(id: u8, index: usize, r: &OpResult) {
     }
 }
 
+/// The program of `command` when it is an absolute path that does not exist (the package's
+/// helper on a machine without it, e.g. a development host); `None` otherwise.
+fn missing_helper(command: &str) -> Option<&Path> {
+    let first = command.split_whitespace().next()?;
+    let path = Path::new(first.trim_matches(|c| c == '"' || c == '\''));
+    (path.is_absolute() && !path.exists()).then_some(path)
+}
+
 /// Applies the sync's package list (see `sync` for the rule).
 fn finish_sync(
     listed: Result<Vec<Listed>, String>,
@@ -393,5 +409,22 @@ mod tests {
         assert_eq!(extension("http://h/.hidden"), "");
         assert_eq!(extension("http://h/p.tar.gz#frag"), ".gz");
         assert_eq!(extension("http://h/p.x;rm"), "");
+    }
+
+    #[test]
+    fn a_helper_named_by_a_missing_absolute_path_is_reported_missing() {
+        let missing = "/nonexistent/cwmpd-du \"$@\"";
+        assert_eq!(
+            missing_helper(missing),
+            Some(Path::new("/nonexistent/cwmpd-du"))
+        );
+        assert_eq!(
+            missing_helper("'/nonexistent/du' \"$@\""),
+            Some(Path::new("/nonexistent/du"))
+        );
+        // Present, relative (found through PATH by the shell) or a shell construct: run it.
+        assert_eq!(missing_helper("/bin/sh -c true"), None);
+        assert_eq!(missing_helper("cwmpd-du \"$@\""), None);
+        assert_eq!(missing_helper(""), None);
     }
 }
