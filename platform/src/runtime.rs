@@ -945,6 +945,9 @@ impl<'d> Runtime<'d> {
         let clock = self.clock();
         let ctx = du_context(&self.settings, &self.waker, clock);
         self.du.collect(&mut self.agent, &mut self.dm, &ctx);
+        // The agent's snapshot first (it now holds what the sync handed over), then the table.
+        self.process_outputs();
+        self.du.save_after_persist(&mut self.dm);
         let mut i = 0;
         while i < self.transfers.len() {
             match self.transfers[i].1.poll_result() {

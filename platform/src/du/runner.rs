@@ -66,6 +66,9 @@ pub struct Runner {
     running: Option<Running>,
     /// The `list` of the sync at start, while it runs.
     listing: Option<Receiver<Result<Vec<Listed>, String>>>,
+    /// The sync handed changes to the agent: the inventory is written once the agent's
+    /// snapshot holds them ([`Runner::save_after_persist`]).
+    inventory_unsaved: bool,
 }
 
 impl std::fmt::Debug for Runner {
@@ -74,6 +77,7 @@ impl std::fmt::Debug for Runner {
             .field("queue", &self.queue)
             .field("running", &self.running.as_ref().map(|r| (r.id, r.index)))
             .field("listing", &self.listing.is_some())
+            .field("inventory_unsaved", &self.inventory_unsaved)
             .finish()
     }
 }
@@ -157,6 +161,19 @@ impl Runner {
         self.pump(agent, dm, ctx);
     }
 
+    /// Writes the inventory the sync changed. Call after the agent's snapshot was written: a
+    /// power cut in between then reports a change twice rather than never.
+    pub fn save_after_persist(&mut self, dm: &mut WithSoftwareModules<'_>) {
+        if !std::mem::take(&mut self.inventory_unsaved) {
+            return;
+        }
+        if let Some(m) = dm.modules_mut()
+            && let Err(e) = m.inventory.save()
+        {
+            error!("cannot write {}: {e}", m.inventory.path().display());
+        }
+    }
+
     /// Collects what workers finished (call when the loop's waker fired).
     pub fn collect(
         &mut self,
@@ -172,7 +189,7 @@ impl Runner {
             };
             if let Some(listed) = listed {
                 self.listing = None;
-                finish_sync(listed, agent, dm, ctx.clock);
+                self.inventory_unsaved = finish_sync(listed, agent, dm, ctx.clock);
                 self.pump(agent, dm, ctx);
             }
         }
@@ -328,15 +345,16 @@ fn missing_helper(command: &str) -> Option<&Path> {
     (path.is_absolute() && !path.exists()).then_some(path)
 }
 
-/// Applies the sync's package list (see `sync` for the rule).
+/// Applies the sync's package list (see `sync` for the rule). True when the inventory changed
+/// with changes handed to the agent: the caller writes it after the agent's snapshot.
 fn finish_sync(
     listed: Result<Vec<Listed>, String>,
     agent: &mut Agent,
     dm: &mut WithSoftwareModules<'_>,
     clock: Clock,
-) {
+) -> bool {
     let Some(m) = dm.modules_mut() else {
-        return;
+        return false;
     };
     let listed = match listed {
         Ok(l) => l,
@@ -345,7 +363,7 @@ fn finish_sync(
                 "software modules: cannot list the installed packages ({e}); packages changed \
                  without the ACS are looked for again at the next start"
             );
-            return;
+            return false;
         }
     };
     let inv = &mut m.inventory;
@@ -362,12 +380,12 @@ fn finish_sync(
             ),
             Err(e) => error!("cannot write {}: {e}", inv.path().display()),
         }
-        return;
+        false
     } else {
         let changes = sync::diff(inv, &listed);
         if changes.is_empty() {
             info!("software modules: the installed packages match the deployment units");
-            return;
+            return false;
         }
         for c in &changes {
             let (kind, result) = report::autonomous_result(c);
@@ -391,9 +409,7 @@ fn finish_sync(
                 }
             }
         }
-    }
-    if let Err(e) = inv.save() {
-        error!("cannot write {}: {e}", inv.path().display());
+        true
     }
 }
 
