@@ -560,13 +560,49 @@ impl Body for Producer<'_, '_> {
                 };
                 self.whole(sink, &body)
             }
-            Outbound::DuStateChangeComplete(_) => {
-                self.open(sink)?;
-                Writer::new(sink).open_method("DUStateChangeComplete")
+            // Whole messages: at most DU_OPS_MAX (or DU_AUTONOMOUS_MAX) bounded results, well
+            // within one chunk of the smallest transmit buffer (tested).
+            Outbound::DuStateChangeComplete(id) => {
+                let Some(c) = self.ctx.du.get(*id) else {
+                    return Err(EncodeError::CountMismatch {
+                        declared: 1,
+                        written: 0,
+                    });
+                };
+                let results = c.operations.iter().filter_map(|o| o.result.as_ref());
+                let list = write::FnEntries::new(
+                    results.clone().count(),
+                    |out: &mut EntryWriter<'_, OpResultEntry>| {
+                        results
+                            .clone()
+                            .try_for_each(|r| out.push(&op_result_out(r, None)))
+                    },
+                );
+                self.whole(
+                    sink,
+                    &write::DuStateChangeComplete {
+                        results: &list,
+                        command_key: Some(&c.command_key),
+                    },
+                )
             }
-            Outbound::AutonomousDuStateChangeComplete(_) => {
-                self.open(sink)?;
-                Writer::new(sink).open_method("AutonomousDUStateChangeComplete")
+            Outbound::AutonomousDuStateChangeComplete(n) => {
+                let changes = self.ctx.du_autonomous.iter().take(*n);
+                let list = write::FnEntries::new(
+                    changes.clone().count(),
+                    |out: &mut EntryWriter<'_, OpResultEntry>| {
+                        changes.clone().try_for_each(|a| {
+                            out.push(&op_result_out(&a.result, Some(a.kind.as_str())))
+                        })
+                    },
+                );
+                self.whole(
+                    sink,
+                    &write::DuStateChangeComplete {
+                        results: &list,
+                        command_key: None,
+                    },
+                )
             }
             Outbound::GetRpcMethods => self.whole(sink, &write::Empty::GetRPCMethods),
             Outbound::Empty => Ok(()),
@@ -670,32 +706,6 @@ impl Body for Producer<'_, '_> {
             Outbound::Reply(Reply::GetParameterNames(_)) => self.gpn_entries(window),
             Outbound::Reply(Reply::GetParameterAttributes(_)) => self.gpa_entries(window),
             Outbound::Reply(Reply::SpvFault(faults)) => self.spv_fault_entries(faults, window),
-            Outbound::DuStateChangeComplete(id) => {
-                let Some(c) = self.ctx.du.get(*id) else {
-                    return;
-                };
-                for op in &c.operations {
-                    let Some(r) = &op.result else { continue };
-                    let out = op_result_out(r, None);
-                    if window
-                        .entry(|s| EntryWriter::<OpResultEntry>::new(s).push(&out))
-                        .is_break()
-                    {
-                        return;
-                    }
-                }
-            }
-            Outbound::AutonomousDuStateChangeComplete(n) => {
-                for a in self.ctx.du_autonomous.iter().take(*n) {
-                    let out = op_result_out(&a.result, Some(a.kind.as_str()));
-                    if window
-                        .entry(|s| EntryWriter::<OpResultEntry>::new(s).push(&out))
-                        .is_break()
-                    {
-                        return;
-                    }
-                }
-            }
             _ => {}
         }
     }
@@ -715,17 +725,6 @@ impl Body for Producer<'_, '_> {
             }
             Outbound::Reply(Reply::SpvFault(_)) => {
                 sink.write_str("</cwmp:Fault></detail></soap-env:Fault>")?;
-                write::envelope_close(sink)
-            }
-            Outbound::DuStateChangeComplete(id) => {
-                let key = self.ctx.du.get(*id).map_or("", |c| c.command_key.as_str());
-                let mut w = Writer::new(&mut *sink);
-                w.string("CommandKey", key)?;
-                w.close_method("DUStateChangeComplete")?;
-                write::envelope_close(sink)
-            }
-            Outbound::AutonomousDuStateChangeComplete(_) => {
-                Writer::new(&mut *sink).close_method("AutonomousDUStateChangeComplete")?;
                 write::envelope_close(sink)
             }
             _ => write::envelope_close(sink),

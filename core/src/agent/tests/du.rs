@@ -601,3 +601,81 @@ fn a_new_acs_drops_the_du_changes_of_the_old_one() {
     let s = w.acs.sessions.last().unwrap();
     assert_eq!(s.event_codes(), codes(&["0 BOOTSTRAP"]));
 }
+
+#[test]
+fn the_largest_du_reports_go_through_the_smallest_transmit_buffer() {
+    let mut cfg = config();
+    cfg.software_modules = true;
+    cfg.tx_buffer = crate::agent::outgoing::MIN_TX_BUFFER;
+    let mut w = World::with(cfg, MemDm::standard(), None);
+    w.pump();
+    // Every string of every result at its capacity, in the characters that cost most to write.
+    let worst = || {
+        let mut r = OpResult::new(
+            DuState::Failed,
+            FaultCode::FILE_CORRUPTED,
+            DateTime::UNKNOWN,
+            DateTime::UNKNOWN,
+        );
+        r.uuid.push_str(UUID_A).unwrap();
+        while r.deployment_unit_ref.push('&').is_ok() {}
+        while r.version.push('&').is_ok() {}
+        while r.execution_unit_ref_list.push('&').is_ok() {}
+        while r.fault_string.push('&').is_ok() {}
+        r
+    };
+    let key = "&".repeat(32);
+    w.acs.push(&change_du_state(
+        &vec![install("http://files.test/a.ipk", None); DU_OPS_MAX],
+        &key.replace('&', "&amp;"),
+    ));
+    inform(&mut w, InformEvent::Periodic);
+    w.pump();
+    for i in 0..DU_OPS_MAX {
+        w.agent.du_operation_done(0, i, worst(), w.clock);
+    }
+    w.pump();
+    let s = w.acs.sessions.last().unwrap();
+    assert_eq!(s.methods(), ["Inform", "DUStateChangeComplete", ""]);
+    assert!(
+        s.requests[1].chunked,
+        "larger than the buffer's body area: sent as one chunk"
+    );
+    let (got, got_key) = results(&s.requests[1]);
+    assert_eq!(got.len(), DU_OPS_MAX);
+    assert_eq!(got_key.as_deref(), Some(key.as_str()));
+    assert_eq!(got[0].5, "&".repeat(128));
+
+    // The policy is on; as many autonomous results as the agent holds, in one message.
+    w.acs.push(&spv(
+        &[(
+            "Device.ManagementServer.DUStateChangeComplPolicy.Enable",
+            "1",
+            "boolean",
+        )],
+        "p",
+    ));
+    inform(&mut w, InformEvent::Periodic);
+    w.pump();
+    w.acs.down = true;
+    for _ in 0..DU_AUTONOMOUS_MAX {
+        w.agent
+            .du_autonomous_change(OpKind::Update, worst(), w.clock)
+            .unwrap();
+    }
+    w.pump();
+    w.acs.down = false;
+    w.advance(3600);
+    let s = w
+        .acs
+        .sessions
+        .iter()
+        .rev()
+        .find(|s| {
+            s.methods()
+                .contains(&"AutonomousDUStateChangeComplete".to_string())
+        })
+        .expect("reported");
+    let (got, _) = results(&s.requests[1]);
+    assert_eq!(got.len(), DU_AUTONOMOUS_MAX);
+}
